@@ -1,0 +1,151 @@
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  customFetch,
+  errors,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWTVerifyGetKey,
+} from 'jose';
+import { toAccessToken, type AccessToken, type KeycloakClaims } from './access-token.ts';
+import { TokenVerificationError, type AuthFailureReason } from './errors.ts';
+import { resolveVerifierOptions, type TokenVerifierOptions } from './verifier-options.ts';
+
+/** Verifies a compact JWS access token; the seam services take as a dependency. */
+export interface TokenVerifier {
+  /** @throws TokenVerificationError with a stable `reason`. */
+  verify(token: string): Promise<AccessToken>;
+}
+
+/** A {@link TokenVerifier} backed by a remote JWKS. */
+export interface RemoteTokenVerifier extends TokenVerifier {
+  /** Fetches the key set now, e.g. at boot so the first request does not wait for it. */
+  loadKeys(): Promise<void>;
+}
+
+/**
+ * Builds the verifier once per process: the remote key set it owns caches keys, refetches at most
+ * once per cooldown when an unknown `kid` appears, and times out slow fetches.
+ *
+ * @example
+ * ```ts
+ * const verifier = createTokenVerifier({
+ *   issuer: 'https://demo.k8s.local/auth/realms/quarkus',
+ *   jwksUri: 'http://keycloak:8080/auth/realms/quarkus/protocol/openid-connect/certs',
+ *   audience: 'articles',
+ * })
+ * const token = await verifier.verify(bearerToken) // token.roles.has('user')
+ * ```
+ */
+export function createTokenVerifier(options: TokenVerifierOptions): RemoteTokenVerifier {
+  const resolved = resolveVerifierOptions(options);
+  const remoteKeys = createRemoteJWKSet(resolved.jwksUrl, {
+    timeoutDuration: resolved.jwksTimeoutMs,
+    cooldownDuration: resolved.jwksCooldownMs,
+    cacheMaxAge: resolved.jwksCacheMaxAgeMs,
+    [customFetch]: fetchKeys,
+  });
+  const keys = withLastKnownKeys(remoteKeys);
+  const verifyOptions = {
+    issuer: resolved.issuer,
+    audience: resolved.audience,
+    algorithms: [...resolved.algorithms],
+    typ: resolved.tokenType,
+    clockTolerance: resolved.clockToleranceSeconds,
+    requiredClaims: ['exp', 'iat', 'sub'],
+  };
+
+  return {
+    async verify(token) {
+      try {
+        const { payload } = await jwtVerify<KeycloakClaims>(token, keys, verifyOptions);
+        return toAccessToken(payload);
+      } catch (error) {
+        throw classify(error) ?? error;
+      }
+    },
+    async loadKeys() {
+      try {
+        await remoteKeys.reload();
+      } catch (error) {
+        throw classify(error) ?? error;
+      }
+    },
+  };
+}
+
+async function fetchKeys(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (cause) {
+    if (cause instanceof Error && cause.name === 'TimeoutError') throw cause; // jose reports it
+    throw new TokenVerificationError('jwks_unavailable', 'signing keys unreachable', { cause });
+  }
+}
+
+/**
+ * Stale-if-error: when the key set is due for a refresh but the IdP cannot be reached, keep
+ * verifying with the keys last fetched rather than failing every request during an IdP outage.
+ */
+function withLastKnownKeys(remote: ReturnType<typeof createRemoteJWKSet>): JWTVerifyGetKey {
+  let lastKnown: { jwks: JSONWebKeySet; keys: JWTVerifyGetKey } | undefined;
+  return async (header, token) => {
+    try {
+      return await remote(header, token);
+    } catch (error) {
+      const jwks = remote.jwks();
+      if (classify(error)?.reason !== 'jwks_unavailable' || !jwks) throw error;
+      if (lastKnown?.jwks !== jwks) lastKnown = { jwks, keys: createLocalJWKSet(jwks) };
+      return lastKnown.keys(header, token);
+    }
+  };
+}
+
+const claimReasons: Record<string, [AuthFailureReason, string]> = {
+  iss: ['issuer_mismatch', 'issuer not accepted'],
+  aud: ['audience_mismatch', 'audience not accepted'],
+  nbf: ['token_not_yet_valid', 'token not yet valid'],
+  typ: ['wrong_token_type', 'token type not accepted'],
+};
+
+/** Maps jose's errors to our reasons; anything else is a bug and stays as it is. */
+function classify(error: unknown): TokenVerificationError | undefined {
+  if (error instanceof TokenVerificationError) return error;
+  const fail = (reason: AuthFailureReason, message: string) =>
+    new TokenVerificationError(reason, message, { cause: error });
+  if (error instanceof errors.JWTExpired) return fail('token_expired', 'token expired');
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    const [reason, message] = claimReasons[error.claim] ?? [
+      'claim_invalid',
+      `claim "${error.claim}" missing or invalid`,
+    ];
+    return fail(reason, message);
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed) {
+    return fail('algorithm_not_allowed', 'signing algorithm not allowed');
+  }
+  if (
+    error instanceof errors.JWKSNoMatchingKey ||
+    error instanceof errors.JWKSMultipleMatchingKeys
+  ) {
+    return fail('unknown_key', 'no signing key matches the token');
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) {
+    return fail('bad_signature', 'signature verification failed');
+  }
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) {
+    return fail('jwks_unavailable', 'signing keys unavailable');
+  }
+  if (
+    error instanceof errors.JWSInvalid ||
+    error instanceof errors.JWTInvalid ||
+    error instanceof errors.JOSENotSupported ||
+    error instanceof errors.JWKInvalid
+  ) {
+    return fail('malformed_token', 'malformed token');
+  }
+  // jose's remaining generic error is the JWKS endpoint answering something other than 200.
+  if (error instanceof errors.JOSEError)
+    return fail('jwks_unavailable', 'signing keys unavailable');
+  return undefined;
+}

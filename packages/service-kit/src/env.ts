@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/** A TCP port, with the service's default. */
+export const port = (fallback: number) =>
+  z.coerce.number().int().min(1).max(65_535).default(fallback);
+
+/** Variables every service reads; apps spread this into their own schema. */
+export const serviceEnv = {
+  HOST: z.string().min(1).default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** How long to answer "not ready" before closing the listener, so load balancers stop sending. */
+  SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  /** The `iss` tokens carry: Keycloak's external URL. */
+  OIDC_ISSUER: z.url({ protocol: /^https?$/ }),
+  /** Where this service fetches the signing keys: may be an internal URL. */
+  OIDC_JWKS_URI: z.url({ protocol: /^https?$/ }),
+};
+
+/** The configuration is unusable; the message lists every problem, one per line. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Parses environment variables with a schema, or throws a {@link ConfigError} naming each bad or
+ * missing variable.
+ *
+ * @example
+ * ```ts
+ * const config = parseEnv(z.object({ ...serviceEnv, PORT: port(8082) }), process.env)
+ * ```
+ */
+export function parseEnv<Schema extends z.ZodType>(
+  schema: Schema,
+  env: Readonly<Record<string, string | undefined>>,
+): z.output<Schema> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map(
+    (issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+  );
+  throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+}
+
+/**
+ * Ends a process that could not start: one clear line for a {@link ConfigError}, the stack for
+ * anything else. Exit code 78 is `EX_CONFIG` from sysexits.h.
+ */
+export function exitOnStartupFailure(error: unknown): never {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(78);
+  }
+  console.error(error);
+  process.exit(1);
+}

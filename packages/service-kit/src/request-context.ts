@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler, Response } from 'express';
+import type { Logger } from './logger.ts';
+import type { Lifecycle } from './lifecycle.ts';
+
+// Envoy sets a UUID; accept any similar opaque id, never arbitrary text that would pollute logs.
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** What the error middleware leaves for the request log. */
+export interface ErrorLocals {
+  errorCode?: string;
+  errorReason?: string;
+}
+
+/** The request id of a response, set by {@link requestContext}. */
+export function requestIdOf(res: Response): string {
+  return String(res.locals.requestId);
+}
+
+/**
+ * Gives every request an id (the caller's `x-request-id` if well-formed, else a new UUID), echoes it
+ * in the response, and logs one line when the response is done: failures at info or above,
+ * successes at debug so the hot path stays quiet.
+ */
+export function requestContext(logger: Logger, lifecycle: Lifecycle): RequestHandler {
+  return (req, res, next) => {
+    const incoming = req.headers['x-request-id'];
+    const requestId =
+      typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.locals.requestId = requestId;
+    res.setHeader('x-request-id', requestId);
+    // While draining, let clients finish the request at hand and reconnect elsewhere.
+    if (!lifecycle.ready) res.setHeader('Connection', 'close');
+
+    const path = req.path;
+    const started = process.hrtime.bigint();
+    res.once('finish', () => {
+      const status = res.statusCode;
+      const level = status >= 500 ? 'error' : status >= 400 ? 'info' : 'debug';
+      if (!logger.isLevelEnabled(level)) return;
+      const locals = res.locals as ErrorLocals;
+      logger[level](
+        {
+          requestId,
+          method: req.method,
+          path,
+          status,
+          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+          error: locals.errorCode,
+          reason: locals.errorReason,
+        },
+        'request',
+      );
+    });
+    next();
+  };
+}

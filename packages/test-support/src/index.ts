@@ -1,0 +1,15 @@
+export {
+  decodePayload,
+  hmacToken,
+  rawRs256Token,
+  unsignedToken,
+  withTamperedPayload,
+} from './hostile-tokens.ts';
+export { listen, type Listening } from './listen.ts';
+export {
+  createSigningKey,
+  startTestIssuer,
+  type SignOptions,
+  type SigningKey,
+  type TestIssuer,
+} from './test-issuer.ts';

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import {
+  exportJWK,
+  generateKeyPair,
+  SignJWT,
+  type CryptoKey,
+  type JWK,
+  type JWTHeaderParameters,
+} from 'jose';
+import { listen } from './listen.ts';
+
+export interface SigningKey {
+  kid: string;
+  alg: string;
+  privateKey: CryptoKey;
+  publicJwk: JWK;
+}
+
+/** A fresh key pair, as an IdP would hold it. */
+export async function createSigningKey(alg = 'RS256'): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+  const kid = randomUUID();
+  return {
+    kid,
+    alg,
+    privateKey,
+    publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' },
+  };
+}
+
+export interface SignOptions {
+  /** Seconds from now; negative for an expired token. Default 60, like the realm. */
+  expiresInSeconds?: number;
+  /** Sign with this key instead of the issuer's current one. */
+  key?: SigningKey;
+  /** Header parameters to add or override. */
+  header?: Partial<JWTHeaderParameters>;
+}
+
+export interface TestIssuer {
+  issuer: string;
+  jwksUri: string;
+  /** How many times the JWKS endpoint was asked for keys. */
+  readonly jwksRequests: number;
+  /** The key tokens are signed with by default. */
+  readonly currentKey: SigningKey;
+  /** A Keycloak-shaped access token for alice with role `user`; `claims` override or add. */
+  sign(claims?: Record<string, unknown>, options?: SignOptions): Promise<string>;
+  /** Publishes a new key beside the old ones and signs with it from now on. */
+  rotateKey(): Promise<SigningKey>;
+  /** While down, the JWKS endpoint answers 503 like an IdP in trouble. */
+  setAvailable(available: boolean): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A real issuer on loopback: RS256 keys, a JWKS endpoint that counts its requests, and tokens with
+ * the claims Keycloak puts in access tokens for our realm.
+ */
+export async function startTestIssuer(): Promise<TestIssuer> {
+  const keys = [await createSigningKey()];
+  let jwksRequests = 0;
+  let available = true;
+  const server = await listen((req, res) => {
+    if (req.url !== '/realms/test/protocol/openid-connect/certs') {
+      res.writeHead(404).end();
+      return;
+    }
+    jwksRequests++;
+    if (!available) {
+      res.writeHead(503).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ keys: keys.map((key) => key.publicJwk) }));
+  });
+  const issuer = `${server.url}/realms/test`;
+  const current = () => keys.at(-1) as SigningKey;
+
+  return {
+    issuer,
+    jwksUri: `${issuer}/protocol/openid-connect/certs`,
+    get jwksRequests() {
+      return jwksRequests;
+    },
+    get currentKey() {
+      return current();
+    },
+    sign(claims = {}, { expiresInSeconds = 60, key = current(), header = {} } = {}) {
+      const now = Math.floor(Date.now() / 1000);
+      return new SignJWT({
+        iss: issuer,
+        sub: 'eb4123a3-b722-4798-9af5-8957f823657a',
+        aud: ['web-api', 'articles'],
+        azp: 'frontend',
+        typ: 'Bearer',
+        jti: randomUUID(),
+        iat: now,
+        exp: now + expiresInSeconds,
+        preferred_username: 'alice',
+        realm_access: { roles: ['user'] },
+        ...claims,
+      })
+        .setProtectedHeader({ alg: key.alg, typ: 'JWT', kid: key.kid, ...header })
+        .sign(key.privateKey);
+    },
+    async rotateKey() {
+      keys.push(await createSigningKey());
+      return current();
+    },
+    setAvailable(value) {
+      available = value;
+    },
+    close: () => server.close(),
+  };
+}
