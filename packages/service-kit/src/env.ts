@@ -34,11 +34,12 @@ export function parseEnv<Schema extends z.ZodType>(
   schema: Schema,
   env: Readonly<Record<string, string | undefined>>,
 ): z.output<Schema> {
-  const result = schema.safeParse(env);
+  const result = schema.safeParse(env, { reportInput: true });
   if (result.success) return result.data;
-  const problems = result.error.issues.map(
-    (issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`,
-  );
+  const problems = result.error.issues.map((issue) => {
+    const message = issue.input === undefined ? 'required but not set' : issue.message;
+    return `  ${issue.path.join('.') || '(root)'}: ${message}`;
+  });
   throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
 }
 

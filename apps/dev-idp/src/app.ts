@@ -1,0 +1,143 @@
+import { AuthError, readBearerToken } from '@cns/auth';
+import { errorHandler, notFound, type Logger } from '@cns/service-kit';
+import express, { Router, type Express, type Request, type Response } from 'express';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import type Provider from 'oidc-provider';
+import type { Interaction } from 'oidc-provider';
+import { escapeHtml, page, PAGE_CSP } from './html.ts';
+import { profileClaims } from './keycloak-claims.ts';
+import { loginPage } from './login-page.ts';
+import { createProvider } from './provider.ts';
+import type { Realm } from './realm.ts';
+import { generateSigningKey } from './signing-key.ts';
+
+export interface IdpOptions {
+  realm: Realm;
+  /** Origin the browser and curl use, e.g. `http://localhost:8080`. */
+  publicUrl: string;
+  logger: Logger;
+}
+
+export interface Idp {
+  app: Express;
+  issuer: string;
+  provider: Provider;
+}
+
+/**
+ * The development IdP under Keycloak's URL layout: `/auth/realms/<realm>/...` with discovery,
+ * login, token, certs, userinfo and logout.
+ */
+export async function createIdp({ realm, publicUrl, logger }: IdpOptions): Promise<Idp> {
+  const basePath = `/auth/realms/${encodeURIComponent(realm.name)}`;
+  const issuer = `${new URL(publicUrl).origin}${basePath}`;
+  const key = await generateSigningKey();
+  const provider = createProvider({ realm, issuer, basePath, signingKey: key.privateJwk });
+  const publicKeys = createLocalJWKSet({ keys: [publicJwk(key.privateJwk)] });
+
+  const realmRoutes = Router();
+  realmRoutes.get('/', (_req, res) => {
+    res.json({
+      realm: realm.name,
+      public_key: key.publicKeyDer,
+      'token-service': `${issuer}/protocol/openid-connect`,
+      'account-service': `${issuer}/account`,
+      'tokens-not-before': 0,
+    });
+  });
+
+  // oidc-provider refuses access tokens that name an audience at userinfo; Keycloak accepts them.
+  realmRoutes.all('/protocol/openid-connect/userinfo', async (req, res) => {
+    const token = readBearerToken(req, realm.name);
+    const invalid = () =>
+      new AuthError('invalid_token', 'bad_signature', 'Token verification failed', realm.name);
+    const { payload } = await jwtVerify(token, publicKeys, {
+      issuer,
+      algorithms: ['RS256'],
+      typ: 'JWT',
+    }).catch(() => {
+      throw invalid();
+    });
+    const user = realm.findUser(payload.sub ?? '');
+    if (!user) throw invalid();
+    res.json({ sub: user.id, ...profileClaims(user) });
+  });
+
+  realmRoutes
+    .route('/login-actions/:uid')
+    .get(async (req, res) => {
+      const details = await interaction(req, res);
+      if (!details) return;
+      const client = realm.clients.find(
+        (candidate) => candidate.clientId === details.params.client_id,
+      );
+      res.set('Content-Security-Policy', PAGE_CSP).send(
+        loginPage({
+          realmTitle: realm.displayName,
+          clientName: client?.name ?? 'this application',
+          action: req.originalUrl,
+        }),
+      );
+    })
+    .post(express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
+      if (!(await interaction(req, res))) return;
+      const { username = '', password = '' } = req.body as { username?: string; password?: string };
+      const user = realm.authenticate(username, password);
+      if (!user) {
+        logger.info({ username }, 'login failed');
+        res.set('Content-Security-Policy', PAGE_CSP).send(
+          loginPage({
+            realmTitle: realm.displayName,
+            clientName: 'this application',
+            action: req.originalUrl,
+            username,
+            failed: true,
+          }),
+        );
+        return;
+      }
+      await provider.interactionFinished(
+        req,
+        res,
+        { login: { accountId: user.id } },
+        { mergeWithLastSubmission: false },
+      );
+    });
+
+  /** The pending login, or an error page when its cookie expired or the back button replayed it. */
+  async function interaction(req: Request, res: Response): Promise<Interaction | undefined> {
+    try {
+      return await provider.interactionDetails(req, res);
+    } catch {
+      res
+        .status(400)
+        .set('Content-Security-Policy', PAGE_CSP)
+        .send(
+          page(
+            'Error',
+            `<h1 id="kc-page-title">Login expired</h1><p id="kc-error-message">${escapeHtml('This login attempt is no longer valid. Go back to the application and sign in again.')}</p>`,
+          ),
+        );
+      return undefined;
+    }
+  }
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(basePath, realmRoutes);
+  app.use(basePath, provider.callback());
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return { app, issuer, provider };
+}
+
+function publicJwk({
+  kty,
+  n,
+  e,
+  kid,
+  alg,
+  use,
+}: Awaited<ReturnType<typeof generateSigningKey>>['privateJwk']) {
+  return { kty, n, e, kid, alg, use };
+}

@@ -1,0 +1,24 @@
+import { createLifecycle, createLogger, exitOnStartupFailure, serve } from '@cns/service-kit';
+import { createIdp } from './app.ts';
+import { loadConfig } from './config.ts';
+import { loadRealm } from './realm.ts';
+
+try {
+  const config = loadConfig();
+  const logger = createLogger({ service: 'dev-idp', level: config.LOG_LEVEL });
+  const realm = await loadRealm(config.REALM_FILE, {
+    accessTokenLifespan: config.ACCESS_TOKEN_LIFESPAN,
+  });
+  const { app, issuer } = await createIdp({ realm, publicUrl: config.PUBLIC_URL, logger });
+  const lifecycle = createLifecycle();
+  const service = await serve(app, { port: config.PORT, host: config.HOST, logger, lifecycle });
+  logger.info(
+    { issuer, accessTokenLifespan: realm.accessTokenLifespan },
+    'development IdP ready: log in as alice/alice (role user) or guest/guest (no role)',
+  );
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => void service.shutdown());
+  }
+} catch (error) {
+  exitOnStartupFailure(error);
+}

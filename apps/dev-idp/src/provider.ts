@@ -1,0 +1,327 @@
+import { randomBytes } from 'node:crypto';
+import { decodeJwt, type JWK } from 'jose';
+import Provider, {
+  errors,
+  type ClientMetadata,
+  type Configuration,
+  type KoaContextWithOIDC,
+  type ResourceServer,
+  type TokenEndpointGrantContext,
+} from 'oidc-provider';
+import { escapeHtml, page } from './html.ts';
+import { keycloakAccessTokenClaims, profileClaims } from './keycloak-claims.ts';
+import type { Realm, RealmClient } from './realm.ts';
+import { allowedOrigins, redirectUriAllowed } from './redirect-uris.ts';
+import { createRefreshTokenIdFactory, type RefreshTokenFields } from './refresh-token-id.ts';
+
+export interface ProviderOptions {
+  realm: Realm;
+  /** e.g. `http://localhost:8080/auth/realms/quarkus` */
+  issuer: string;
+  /** Path the provider is mounted at, e.g. `/auth/realms/quarkus`. */
+  basePath: string;
+  /** The private RS256 key, with `kid`. */
+  signingKey: JWK;
+}
+
+// Access tokens are JWTs only when issued for a resource server; this one stands for "the realm".
+const RESOURCE = 'urn:dev-idp:realm-access-token';
+const RESOURCE_SCOPE = 'openid profile email';
+const OIDC = '/protocol/openid-connect';
+
+/**
+ * oidc-provider configured to look like Keycloak to keycloak-js, curl and jose: Keycloak's routes,
+ * JWT access tokens with Keycloak's claims, the password grant, JWT-shaped refresh tokens,
+ * Keycloak's redirect-URI and web-origin rules, and no consent screen for first-party clients.
+ */
+export function createProvider({ realm, issuer, basePath, signingKey }: ProviderOptions): Provider {
+  const clients = new Map(realm.clients.map((client) => [client.clientId, client]));
+  const realmClient = (clientId: string | undefined) =>
+    clientId ? clients.get(clientId) : undefined;
+  const resourceServer = (): ResourceServer => ({
+    scope: RESOURCE_SCOPE,
+    audience: realm.name,
+    accessTokenFormat: 'jwt',
+    accessTokenTTL: realm.accessTokenLifespan,
+    jwt: { sign: { alg: 'RS256' } },
+  });
+
+  const configuration: Configuration = {
+    clients: realm.clients.map(toClientMetadata),
+    jwks: { keys: [signingKey] },
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    findAccount(_ctx, sub) {
+      const user = realm.findUser(sub);
+      return user && { accountId: sub, claims: () => ({ sub, ...profileClaims(user) }) };
+    },
+    claims: {
+      openid: ['sub'],
+      profile: ['name', 'given_name', 'family_name', 'preferred_username'],
+      email: ['email', 'email_verified'],
+    },
+    scopes: ['openid', 'profile', 'email', 'offline_access'],
+    conformIdTokenClaims: false,
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    features: {
+      devInteractions: { enabled: false },
+      // Served by our own route: oidc-provider refuses access tokens that carry an audience.
+      userinfo: { enabled: false },
+      revocation: { enabled: true },
+      rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => RESOURCE,
+        useGrantedResource: () => true,
+        getResourceServerInfo: resourceServer,
+      },
+    },
+    discovery: { userinfo_endpoint: `${issuer}${OIDC}/userinfo` },
+    interactions: { url: (_ctx, interaction) => `${basePath}/login-actions/${interaction.uid}` },
+    // First-party client: grant what it asks for instead of showing a consent screen, like Keycloak.
+    async loadExistingGrant(ctx) {
+      const { client, session, provider } = ctx.oidc;
+      if (!client || !session?.accountId) return undefined;
+      const grantId = ctx.oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
+      const grant =
+        (grantId ? await provider.Grant.find(grantId) : undefined) ??
+        new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+      grant.addOIDCScope('openid profile email offline_access');
+      grant.addResourceScope(RESOURCE, RESOURCE_SCOPE);
+      await grant.save();
+      return grant;
+    },
+    issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: realm.accessTokenLifespan,
+      IdToken: realm.accessTokenLifespan,
+      RefreshToken: realm.ssoSessionIdleTimeout,
+      Session: realm.ssoSessionIdleTimeout,
+      Grant: realm.ssoSessionIdleTimeout,
+      Interaction: 1800,
+      AuthorizationCode: 60,
+    },
+    routes: {
+      authorization: `${OIDC}/auth`,
+      token: `${OIDC}/token`,
+      jwks: `${OIDC}/certs`,
+      end_session: `${OIDC}/logout`,
+      revocation: `${OIDC}/revoke`,
+    },
+    clientBasedCORS(_ctx, origin, client) {
+      const found = realmClient(client.clientId);
+      return (
+        found !== undefined && allowedOrigins(found.webOrigins, found.redirectUris).has(origin)
+      );
+    },
+    formats: {
+      customizers: {
+        jwt(_ctx, token, parts) {
+          const client = realmClient(token.clientId);
+          const user = 'accountId' in token ? realm.findUser(token.accountId) : undefined;
+          if (!client || !user) return;
+          const { exp, iat, jti, iss, sub } = parts.payload;
+          parts.header = { typ: 'JWT' };
+          parts.payload = {
+            exp,
+            iat,
+            jti,
+            iss,
+            sub,
+            ...keycloakAccessTokenClaims({
+              user,
+              client,
+              sid: 'sid' in token && typeof token.sid === 'string' ? token.sid : newSessionId(),
+              openid: token.scopes.has('openid'),
+            }),
+          };
+        },
+      },
+    },
+    renderError(ctx, out) {
+      ctx.type = 'html';
+      ctx.body = page(
+        'Error',
+        `<h1 id="kc-page-title">We are sorry…</h1><p id="kc-error-message">${escapeHtml(
+          String(out.error_description ?? out.error),
+        )}</p>`,
+      );
+    },
+  };
+
+  const provider = new Provider(issuer, configuration);
+  patchKeycloakCompatibility(provider, realmClient, issuer);
+  provider.registerGrantType('password', passwordGrant(realm, resourceServer), [
+    'username',
+    'password',
+    'scope',
+  ]);
+  provider.use(keycloakTokenResponse(realm.ssoSessionIdleTimeout));
+  provider.use(allowCredentialedCors);
+  return provider;
+}
+
+function toClientMetadata(client: RealmClient): ClientMetadata {
+  return {
+    client_id: client.clientId,
+    client_name: client.name,
+    token_endpoint_auth_method: 'none',
+    grant_types: [
+      ...(client.standardFlowEnabled ? ['authorization_code'] : []),
+      'refresh_token',
+      ...(client.directAccessGrantsEnabled ? ['password'] : []),
+    ],
+    response_types: client.standardFlowEnabled ? ['code'] : [],
+    redirect_uris: client.redirectUris,
+    post_logout_redirect_uris: client.postLogoutRedirectUris,
+  };
+}
+
+/** Keycloak session ids are 24 random URL-safe characters. */
+function newSessionId(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+function patchKeycloakCompatibility(
+  provider: Provider,
+  realmClient: (clientId: string | undefined) => RealmClient | undefined,
+  issuer: string,
+) {
+  const clientPrototype = provider.Client.prototype as unknown as {
+    clientId: string;
+    redirectUriAllowed(uri: string): boolean;
+    postLogoutRedirectUriAllowed(uri: string): boolean;
+    includeSid(): boolean;
+  };
+  // Keycloak's matching (exact, or prefix with a trailing `*`) instead of oidc-provider's exact one.
+  clientPrototype.redirectUriAllowed = function (uri) {
+    return redirectUriAllowed(realmClient(this.clientId)?.redirectUris ?? [], uri);
+  };
+  clientPrototype.postLogoutRedirectUriAllowed = function (uri) {
+    return redirectUriAllowed(realmClient(this.clientId)?.postLogoutRedirectUris ?? [], uri);
+  };
+  // Keycloak puts `sid` in every token; oidc-provider only for back-channel logout clients.
+  clientPrototype.includeSid = () => true;
+
+  const refreshTokenId = createRefreshTokenIdFactory(issuer);
+  const refreshPrototype = provider.RefreshToken.prototype as unknown as {
+    generateTokenId(this: RefreshTokenFields): string;
+  };
+  refreshPrototype.generateTokenId = function () {
+    return refreshTokenId(this);
+  };
+}
+
+type PasswordGrantParams = { username?: string; password?: string };
+
+/** Keycloak's "direct access grant": the curl labs get tokens with it. */
+function passwordGrant(realm: Realm, resourceServer: () => ResourceServer) {
+  return async (ctx: TokenEndpointGrantContext<PasswordGrantParams>) => {
+    const { provider, client, params } = ctx.oidc;
+    if (!params.username || !params.password) {
+      throw new errors.InvalidRequest('missing parameter: username or password');
+    }
+    const user = realm.authenticate(params.username, params.password);
+    if (!user)
+      throw new errors.CustomOIDCProviderError('invalid_grant', 'Invalid user credentials');
+
+    const openid = params.scope?.split(' ').includes('openid') ?? false;
+    const scope = openid ? 'openid profile email' : 'profile email';
+    const grant = new provider.Grant({ accountId: user.id, clientId: client.clientId });
+    grant.addOIDCScope(scope);
+    grant.addResourceScope(RESOURCE, RESOURCE_SCOPE);
+    const grantId = await grant.save();
+    const sid = newSessionId();
+
+    const accessToken = new provider.AccessToken({
+      accountId: user.id,
+      client,
+      grantId,
+      gty: 'password',
+      sid,
+      scope,
+    });
+    accessToken.resourceServer = new provider.ResourceServer(RESOURCE, resourceServer());
+    const refreshToken = new provider.RefreshToken({
+      accountId: user.id,
+      client,
+      grantId,
+      gty: 'password',
+      sid,
+      scope,
+      resource: RESOURCE,
+    });
+    let idToken: string | undefined;
+    if (openid) {
+      const token = new provider.IdToken({ sub: user.id, ...profileClaims(user) }, { ctx });
+      // IdToken filters claims by this field; the typings do not declare it.
+      Object.assign(token, { scope });
+      token.set('sid', sid);
+      idToken = await token.issue({ use: 'idtoken' });
+    }
+    ctx.body = {
+      access_token: await accessToken.save(),
+      expires_in: accessToken.expiration,
+      refresh_token: await refreshToken.save(),
+      token_type: 'Bearer',
+      ...(idToken && { id_token: idToken }),
+      scope,
+    };
+  };
+}
+
+/** Adds the members Keycloak puts in every token response, in Keycloak's order. */
+function keycloakTokenResponse(refreshExpiresIn: number) {
+  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
+    await next();
+    const body = ctx.body as Record<string, unknown> | undefined;
+    if (
+      ctx.oidc?.route !== 'token' ||
+      ctx.status !== 200 ||
+      typeof body?.access_token !== 'string'
+    ) {
+      return;
+    }
+    const { access_token, expires_in, refresh_token, token_type, id_token, scope } = body;
+    ctx.body = {
+      access_token,
+      expires_in,
+      refresh_expires_in: refreshExpiresIn,
+      refresh_token,
+      token_type,
+      ...(id_token !== undefined && { id_token }),
+      'not-before-policy': 0,
+      session_state: decodeJwt(access_token).sid,
+      scope,
+    };
+  };
+}
+
+// keycloak-js calls the token endpoint with credentials; oidc-provider never allows them.
+async function allowCredentialedCors(ctx: KoaContextWithOIDC, next: () => Promise<void>) {
+  await next();
+  const origin = ctx.response.get('access-control-allow-origin');
+  if (origin && origin !== '*') ctx.set('access-control-allow-credentials', 'true');
+}
+
+// Keycloak ends the session at once when the client sends id_token_hint; oidc-provider asks first.
+// This page confirms the question on the user's behalf.
+function logoutSource(ctx: KoaContextWithOIDC, form: string) {
+  const autoSubmit = form
+    .replace('<form ', '<form id="logout" ')
+    .replace(
+      '</form>',
+      '<input type="hidden" name="logout" value="yes"><button type="submit">Sign out</button></form>',
+    );
+  ctx.type = 'html';
+  ctx.body = page(
+    'Signing out',
+    `<h1 id="kc-page-title">Signing out…</h1>${autoSubmit}<script>document.forms.logout.submit()</script>`,
+  );
+}
+
+function postLogoutSuccessSource(ctx: KoaContextWithOIDC) {
+  ctx.type = 'html';
+  ctx.body = page('Signed out', '<h1 id="kc-page-title">You are signed out</h1>');
+}

@@ -1,0 +1,156 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+
+// The subset of Keycloak's realm representation this IdP understands. Unknown fields are ignored,
+// as Keycloak's import does, so the one file serves both.
+const credential = z.object({
+  type: z.string(),
+  value: z.string().optional(),
+  temporary: z.boolean().optional(),
+});
+
+const user = z.object({
+  id: z.uuid(),
+  username: z.string().min(1),
+  enabled: z.boolean().default(true),
+  email: z.string().optional(),
+  emailVerified: z.boolean().default(false),
+  firstName: z.string().optional(),
+  lastName: z.string().optional(),
+  credentials: z.array(credential).default([]),
+  realmRoles: z.array(z.string()).default([]),
+});
+
+const protocolMapper = z.object({
+  protocolMapper: z.string(),
+  config: z.record(z.string(), z.string()).default({}),
+});
+
+const client = z.object({
+  clientId: z.string().min(1),
+  name: z.string().optional(),
+  enabled: z.boolean().default(true),
+  publicClient: z.boolean().default(false),
+  standardFlowEnabled: z.boolean().default(true),
+  directAccessGrantsEnabled: z.boolean().default(false),
+  redirectUris: z.array(z.string()).default([]),
+  webOrigins: z.array(z.string()).default([]),
+  attributes: z.record(z.string(), z.string()).default({}),
+  protocolMappers: z.array(protocolMapper).default([]),
+});
+
+const realmFile = z.object({
+  realm: z.string().min(1),
+  displayName: z.string().optional(),
+  enabled: z.boolean().default(true),
+  loginWithEmailAllowed: z.boolean().default(true),
+  accessTokenLifespan: z.number().int().positive().default(300),
+  ssoSessionIdleTimeout: z.number().int().positive().default(1800),
+  users: z.array(user).default([]),
+  clients: z.array(client).default([]),
+});
+
+export type RealmUser = z.output<typeof user>;
+
+/** A public client of the realm, with Keycloak's settings resolved. */
+export interface RealmClient {
+  clientId: string;
+  name: string;
+  directAccessGrantsEnabled: boolean;
+  standardFlowEnabled: boolean;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  webOrigins: string[];
+  /** From the client's audience mappers: what goes into `aud` of its access tokens. */
+  audiences: string[];
+}
+
+export interface Realm {
+  readonly name: string;
+  readonly displayName: string;
+  readonly accessTokenLifespan: number;
+  readonly ssoSessionIdleTimeout: number;
+  readonly clients: readonly RealmClient[];
+  findUser(id: string): RealmUser | undefined;
+  /** The enabled user with this username (or email, when the realm allows it) and password. */
+  authenticate(login: string, password: string): RealmUser | undefined;
+}
+
+export interface RealmOverrides {
+  accessTokenLifespan?: number | undefined;
+}
+
+/** Reads a Keycloak realm export and keeps what the development IdP needs. */
+export async function loadRealm(path: string, overrides: RealmOverrides = {}): Promise<Realm> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(path, 'utf8'));
+  } catch (cause) {
+    throw new Error(`cannot read realm file ${path}: ${(cause as Error).message}`, { cause });
+  }
+  return toRealm(json, overrides);
+}
+
+export function toRealm(json: unknown, overrides: RealmOverrides = {}): Realm {
+  const parsed = realmFile.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.')}: ${issue.message}`,
+    );
+    throw new Error(`realm file is not valid: ${problems.join('; ')}`);
+  }
+  const file = parsed.data;
+  const users = file.users.filter((candidate) => candidate.enabled);
+  const byId = new Map(users.map((candidate) => [candidate.id, candidate]));
+
+  return {
+    name: file.realm,
+    displayName: file.displayName ?? file.realm,
+    accessTokenLifespan: overrides.accessTokenLifespan ?? file.accessTokenLifespan,
+    ssoSessionIdleTimeout: file.ssoSessionIdleTimeout,
+    // Confidential clients need secrets and service accounts; this IdP serves browsers and curl.
+    clients: file.clients
+      .filter((candidate) => candidate.enabled && candidate.publicClient)
+      .map(toClient),
+    findUser: (id) => byId.get(id),
+    authenticate(login, password) {
+      const found = users.find(
+        (candidate) =>
+          candidate.username === login || (file.loginWithEmailAllowed && candidate.email === login),
+      );
+      const secret = found?.credentials.find((entry) => entry.type === 'password')?.value;
+      return secret !== undefined && sameSecret(secret, password) ? found : undefined;
+    },
+  };
+}
+
+function sameSecret(expected: string, given: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(expected), digest(given));
+}
+
+function toClient(source: z.output<typeof client>): RealmClient {
+  const logout = source.attributes['post.logout.redirect.uris'];
+  return {
+    clientId: source.clientId,
+    name: source.name ?? source.clientId,
+    directAccessGrantsEnabled: source.directAccessGrantsEnabled,
+    standardFlowEnabled: source.standardFlowEnabled,
+    redirectUris: source.redirectUris,
+    // Keycloak: "+" means "the redirect URIs", entries are separated by "##".
+    postLogoutRedirectUris:
+      logout === undefined || logout === '+'
+        ? source.redirectUris
+        : logout.split('##').filter(Boolean),
+    webOrigins: source.webOrigins,
+    audiences: source.protocolMappers
+      .filter((mapper) => mapper.protocolMapper === 'oidc-audience-mapper')
+      .filter((mapper) => mapper.config['access.token.claim'] !== 'false')
+      .map(
+        (mapper) =>
+          mapper.config['included.custom.audience'] ?? mapper.config['included.client.audience'],
+      )
+      .filter((audience): audience is string => Boolean(audience)),
+  };
+}

@@ -1,0 +1,34 @@
+/** Just enough of a browser for a login over HTTP: a cookie jar and manual redirects. */
+export function browserSession() {
+  const cookies = new Map<string, string>();
+  async function request(url: string, init: RequestInit = {}): Promise<Response> {
+    const cookie = [...cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const response = await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      headers: { ...(init.headers as Record<string, string>), ...(cookie && { cookie }) },
+    });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = ''] = line.split(';');
+      const index = pair.indexOf('=');
+      cookies.set(pair.slice(0, index), pair.slice(index + 1));
+    }
+    return response;
+  }
+  /** Follows redirects until a response is not one, or leaves the given origin. */
+  async function follow(
+    url: string,
+    stopAt: string,
+    init: RequestInit = {},
+  ): Promise<{ url: string; response: Response }> {
+    let current = url;
+    let response = await request(current, init);
+    for (let hops = 0; response.status >= 300 && response.status < 400 && hops < 10; hops++) {
+      current = new URL(response.headers.get('location') ?? '', current).href;
+      if (current.startsWith(stopAt)) return { url: current, response };
+      response = await request(current);
+    }
+    return { url: current, response };
+  }
+  return { request, follow };
+}
