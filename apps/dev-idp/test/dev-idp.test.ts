@@ -3,7 +3,7 @@ import { createTokenVerifier } from '@cns/auth';
 import { decodePayload } from '@cns/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserSession } from './browser-session.ts';
-import { startIdp } from './start-idp.ts';
+import { startIdp } from '../src/testing.ts';
 
 const APP = 'http://localhost:5173/';
 const query = (params: Record<string, string>) => new URLSearchParams(params).toString();

@@ -2,14 +2,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@cns/service-kit';
-import { createIdp } from '../src/app.ts';
-import { loadRealm, type RealmOverrides } from '../src/realm.ts';
+import { createIdp } from './app.ts';
+import { loadRealm, type RealmOverrides } from './realm.ts';
 
 export const REALM_FILE = fileURLToPath(
   new URL('../../../k8s/keycloak/quarkus-realm.json', import.meta.url),
 );
 
-/** The development IdP with the repository's realm, on a free loopback port. */
+/** For tests: the development IdP with the repository's realm, on a free loopback port. */
 export async function startIdp(overrides: RealmOverrides = {}) {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

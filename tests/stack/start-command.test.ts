@@ -1,0 +1,99 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The README's quick start, exactly: `pnpm start` on the fixed local ports.
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const IDP = 'http://localhost:8080/auth/realms/quarkus';
+const WEB_API = 'http://localhost:8081';
+const ARTICLES = 'http://localhost:8082';
+let stack: ChildProcess;
+let output = '';
+
+async function waitFor(url: string, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    const ok = await fetch(url).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${url} did not answer within the deadline; output so far:\n${output}`);
+}
+
+beforeAll(async () => {
+  for (const url of [
+    `${IDP}/.well-known/openid-configuration`,
+    `${WEB_API}/health/live`,
+    `${ARTICLES}/health/live`,
+  ]) {
+    const busy = await fetch(url).then(
+      () => true,
+      () => false,
+    );
+    if (busy) throw new Error(`${url} already answers: stop the running stack before this test`);
+  }
+  stack = spawn('pnpm', ['start'], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  stack.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  stack.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + 60_000;
+  await waitFor(`${IDP}/.well-known/openid-configuration`, deadline);
+  await waitFor(`${ARTICLES}/health/ready`, deadline);
+  await waitFor(`${WEB_API}/health/ready`, deadline);
+}, 70_000);
+
+afterAll(async () => {
+  if (stack.exitCode === null && stack.signalCode === null) {
+    process.kill(-(stack.pid ?? 0), 'SIGINT');
+    await once(stack, 'exit');
+  }
+});
+
+describe('pnpm start', () => {
+  it('serves the lab curl a token that web-api accepts', async () => {
+    const { stdout } = await promisify(execFile)('curl', [
+      '-s',
+      '-d',
+      'username=alice',
+      '-d',
+      'password=alice',
+      '-d',
+      'grant_type=password',
+      '-d',
+      'client_id=frontend',
+      `${IDP}/protocol/openid-connect/token`,
+    ]);
+    const { access_token: token } = JSON.parse(stdout) as { access_token: string };
+    const response = await fetch(`${WEB_API}/articles`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toHaveLength(10);
+  });
+
+  it('prints readable, prefixed log lines', () => {
+    expect(output).toMatch(/\[idp\].*development IdP ready/);
+    expect(output).toMatch(/\[articles\].*listening/);
+    expect(output).toMatch(/\[web-api\].*listening/);
+  });
+
+  it('stops every process on Ctrl-C', async () => {
+    process.kill(-(stack.pid ?? 0), 'SIGINT');
+    await once(stack, 'exit');
+    for (const url of [`${WEB_API}/health/live`, `${ARTICLES}/health/live`]) {
+      expect(
+        await fetch(url).then(
+          () => 'up',
+          () => 'down',
+        ),
+      ).toBe('down');
+    }
+  }, 20_000);
+});
