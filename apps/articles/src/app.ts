@@ -1,16 +1,31 @@
 import { bearerAuth, type TokenVerifier } from '@cns/auth';
-import { createLifecycle, createServiceApp, type Lifecycle, type Logger } from '@cns/service-kit';
+import {
+  createLifecycle,
+  createServiceApp,
+  type Lifecycle,
+  type Logger,
+  type ServiceAppOptions,
+} from '@cns/service-kit';
 import type { Express } from 'express';
 import { articlesRoutes } from './articles-routes.ts';
 
-export interface AppDeps {
+export interface AppDeps extends Pick<ServiceAppOptions, 'corsOrigins' | 'rateLimit'> {
   verifier: TokenVerifier;
   logger: Logger;
   lifecycle?: Lifecycle;
 }
 
 /** The articles service, ready to listen. */
-export function createApp({ verifier, logger, lifecycle = createLifecycle() }: AppDeps): Express {
+export function createApp({
+  verifier,
+  lifecycle = createLifecycle(),
+  ...options
+}: AppDeps): Express {
   const auth = bearerAuth({ verifier, realm: 'articles' });
-  return createServiceApp({ logger, lifecycle, routes: articlesRoutes(auth) });
+  return createServiceApp({
+    ...options,
+    service: 'articles',
+    lifecycle,
+    routes: articlesRoutes(auth),
+  });
 }

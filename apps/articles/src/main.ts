@@ -12,13 +12,22 @@ try {
     audience: config.OIDC_AUDIENCE,
   });
   const lifecycle = createLifecycle();
-  const service = await serve(createApp({ verifier, logger, lifecycle }), {
-    port: config.PORT,
-    host: config.HOST,
-    logger,
-    lifecycle,
-    drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
-  });
+  const service = await serve(
+    createApp({
+      verifier,
+      logger,
+      lifecycle,
+      corsOrigins: config.CORS_ALLOWED_ORIGINS,
+      rateLimit: { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST },
+    }),
+    {
+      port: config.PORT,
+      host: config.HOST,
+      logger,
+      lifecycle,
+      drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
+    },
+  );
   verifier.loadKeys().catch((error: unknown) => {
     const reason = error instanceof TokenVerificationError ? error.reason : String(error);
     logger.warn({ reason }, 'signing keys not loaded yet; retrying on the first request');

@@ -1,10 +1,16 @@
 import { bearerAuth, type TokenVerifier } from '@cns/auth';
-import { createLifecycle, createServiceApp, type Lifecycle, type Logger } from '@cns/service-kit';
+import {
+  createLifecycle,
+  createServiceApp,
+  type Lifecycle,
+  type Logger,
+  type ServiceAppOptions,
+} from '@cns/service-kit';
 import type { Express } from 'express';
 import type { ArticlesClient } from './articles-client.ts';
 import { webApiRoutes } from './web-api-routes.ts';
 
-export interface AppDeps {
+export interface AppDeps extends Pick<ServiceAppOptions, 'corsOrigins' | 'rateLimit'> {
   verifier: TokenVerifier;
   articles: ArticlesClient;
   logger: Logger;
@@ -15,9 +21,14 @@ export interface AppDeps {
 export function createApp({
   verifier,
   articles,
-  logger,
   lifecycle = createLifecycle(),
+  ...options
 }: AppDeps): Express {
   const auth = bearerAuth({ verifier, realm: 'web-api' });
-  return createServiceApp({ logger, lifecycle, routes: webApiRoutes(auth, articles) });
+  return createServiceApp({
+    ...options,
+    service: 'web-api',
+    lifecycle,
+    routes: webApiRoutes(auth, articles),
+  });
 }

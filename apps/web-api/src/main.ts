@@ -17,14 +17,24 @@ try {
     timeoutMs: config.ARTICLES_TIMEOUT_MS,
   });
   const lifecycle = createLifecycle();
-  const service = await serve(createApp({ verifier, articles, logger, lifecycle }), {
-    port: config.PORT,
-    host: config.HOST,
-    logger,
-    lifecycle,
-    drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
-    onClose: () => articles.close(),
-  });
+  const service = await serve(
+    createApp({
+      verifier,
+      articles,
+      logger,
+      lifecycle,
+      corsOrigins: config.CORS_ALLOWED_ORIGINS,
+      rateLimit: { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST },
+    }),
+    {
+      port: config.PORT,
+      host: config.HOST,
+      logger,
+      lifecycle,
+      drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
+      onClose: () => articles.close(),
+    },
+  );
   verifier.loadKeys().catch((error: unknown) => {
     const reason = error instanceof TokenVerificationError ? error.reason : String(error);
     logger.warn({ reason }, 'signing keys not loaded yet; retrying on the first request');

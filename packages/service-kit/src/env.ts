@@ -14,6 +14,30 @@ export const serviceEnv = {
   OIDC_ISSUER: z.url({ protocol: /^https?$/ }),
   /** Where this service fetches the signing keys: may be an internal URL. */
   OIDC_JWKS_URI: z.url({ protocol: /^https?$/ }),
+  /** Comma-separated origins allowed to call from browsers elsewhere; empty: same origin only. */
+  CORS_ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z
+          .url({ protocol: /^https?$/ })
+          .refine(
+            (url) => new URL(url).origin === url,
+            'must be an origin, like https://app.example',
+          ),
+      ),
+    ),
+  /** Sustained requests per second per client address; 0 turns the limit off. */
+  RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).max(1_000_000).default(50),
+  /** Requests a client may send at once before the sustained rate applies. */
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).default(100),
 };
 
 /** The configuration is unusable; the message lists every problem, one per line. */

@@ -3,6 +3,8 @@ export { errorHandler, methodNotAllowed, notFound, type ErrorBody } from './erro
 export { healthRoutes } from './health.ts';
 export { HttpError, isHttpErrorLike, type HttpErrorLike } from './http-error.ts';
 export { createLifecycle, type Lifecycle } from './lifecycle.ts';
+export { createMetrics, type Metrics } from './metrics.ts';
+export { rateLimit, type RateLimitOptions } from './rate-limit.ts';
 export { createLogger, type Logger, type LoggerOptions } from './logger.ts';
 export { requestContext, requestIdOf } from './request-context.ts';
 export { serve, type RunningService, type ServeOptions } from './serve.ts';

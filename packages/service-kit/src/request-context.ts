@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
-import type { Logger } from './logger.ts';
 import type { Lifecycle } from './lifecycle.ts';
+import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
 
 // Envoy sets a UUID; accept any similar opaque id, never arbitrary text that would pollute logs.
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -19,10 +20,14 @@ export function requestIdOf(res: Response): string {
 
 /**
  * Gives every request an id (the caller's `x-request-id` if well-formed, else a new UUID), echoes it
- * in the response, and logs one line when the response is done: failures at info or above,
- * successes at debug so the hot path stays quiet.
+ * in the response, records metrics, and logs one line when the response is done: failures at info
+ * or above, successes at debug so the hot path stays quiet.
  */
-export function requestContext(logger: Logger, lifecycle: Lifecycle): RequestHandler {
+export function requestContext(
+  logger: Logger,
+  lifecycle: Lifecycle,
+  metrics: Metrics,
+): RequestHandler {
   return (req, res, next) => {
     const incoming = req.headers['x-request-id'];
     const requestId =
@@ -35,6 +40,8 @@ export function requestContext(logger: Logger, lifecycle: Lifecycle): RequestHan
     const path = req.path;
     const started = process.hrtime.bigint();
     res.once('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.observe(req, res, seconds);
       const status = res.statusCode;
       const level = status >= 500 ? 'error' : status >= 400 ? 'info' : 'debug';
       if (!logger.isLevelEnabled(level)) return;
@@ -45,7 +52,7 @@ export function requestContext(logger: Logger, lifecycle: Lifecycle): RequestHan
           method: req.method,
           path,
           status,
-          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+          durationMs: seconds * 1000,
           error: locals.errorCode,
           reason: locals.errorReason,
         },

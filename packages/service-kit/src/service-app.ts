@@ -1,33 +1,55 @@
 import express, { type Express, type Router } from 'express';
+import { rejectLargeBodies } from './body-limit.ts';
+import { cors } from './cors.ts';
 import { errorHandler, notFound } from './error-handler.ts';
 import { healthRoutes } from './health.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { Logger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+import { rateLimit, type RateLimitOptions } from './rate-limit.ts';
 import { requestContext } from './request-context.ts';
+import { securityHeaders } from './security-headers.ts';
+
+/** Largest request body accepted; the services take none. */
+const MAX_BODY_BYTES = 1024;
 
 export interface ServiceAppOptions {
+  /** Names the service in metrics. */
+  service: string;
   logger: Logger;
   lifecycle: Lifecycle;
   /** The service's own routes. */
   routes: Router;
+  /** Origins allowed to call from a browser on another origin. Default: none. */
+  corsOrigins?: readonly string[];
+  /** Per-client limit on everything but health and metrics. Default: 50/s, bursts of 100. */
+  rateLimit?: RateLimitOptions;
 }
 
 /**
- * The Express app every service shares: request ids and logs, health routes, the service's routes,
- * then a JSON 404 and the error middleware. It never listens: see {@link serve}.
+ * The Express app every service shares, in this order: request ids, logs and metrics; security
+ * headers; health and metrics routes; CORS, body limit and rate limit; the service's routes; a
+ * JSON 404; the error middleware. It never listens: see {@link serve}.
  *
  * @example
  * ```ts
- * const app = createServiceApp({ logger, lifecycle, routes: articlesRoutes(deps) })
+ * const app = createServiceApp({ service: 'articles', logger, lifecycle, routes: articlesRoutes(auth) })
  * ```
  */
-export function createServiceApp({ logger, lifecycle, routes }: ServiceAppOptions): Express {
+export function createServiceApp(options: ServiceAppOptions): Express {
+  const { service, logger, lifecycle, routes } = options;
+  const metrics = createMetrics(service);
   const app = express();
   app.disable('x-powered-by');
   // Responses are per-user JSON marked no-cache: hashing each body for an ETag costs CPU for nothing.
   app.disable('etag');
-  app.use(requestContext(logger, lifecycle));
+  app.use(requestContext(logger, lifecycle, metrics));
+  app.use(securityHeaders);
   app.use(healthRoutes(lifecycle));
+  app.get('/metrics', metrics.handler);
+  app.use(cors(options.corsOrigins ?? []));
+  app.use(rejectLargeBodies(MAX_BODY_BYTES));
+  app.use(rateLimit(options.rateLimit ?? { perSecond: 50, burst: 100 }));
   app.use(routes);
   app.use(notFound);
   app.use(errorHandler(logger));

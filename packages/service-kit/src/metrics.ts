@@ -1,0 +1,64 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+/** Prometheus metrics of one service instance, in a registry of its own. */
+export interface Metrics {
+  registry: Registry;
+  /** Records a finished request; called by the request context middleware. */
+  observe(req: Request, res: Response, seconds: number): void;
+  /** `GET /metrics` in the Prometheus text format. */
+  handler: RequestHandler;
+}
+
+export function createMetrics(service: string): Metrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  const labelNames = ['method', 'route', 'status'] as const;
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'Requests answered',
+    labelNames,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time to answer a request',
+    labelNames,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const authFailures = new Counter({
+    name: 'auth_failures_total',
+    help: 'Requests refused by authentication or authorization, by reason',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  const upstreamErrors = new Counter({
+    name: 'upstream_errors_total',
+    help: 'Requests failed because a dependency (articles, the IdP) failed, by error code',
+    labelNames: ['code'],
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    observe(req, res, seconds) {
+      // The route pattern, not the path: unmatched paths would make a label value per request.
+      const route = req.route
+        ? `${req.baseUrl}${String((req.route as { path: string }).path)}`
+        : '(unmatched)';
+      const labels = { method: req.method, route, status: String(res.statusCode) };
+      requests.inc(labels);
+      duration.observe(labels, seconds);
+      const { errorCode, errorReason } = res.locals as { errorCode?: string; errorReason?: string };
+      if ((res.statusCode === 401 || res.statusCode === 403) && errorReason)
+        authFailures.inc({ reason: errorReason });
+      if (res.statusCode >= 502 && res.statusCode <= 504 && errorCode)
+        upstreamErrors.inc({ code: errorCode });
+    },
+    handler: async (_req, res) => {
+      res.set('Content-Type', registry.contentType).send(await registry.metrics());
+    },
+  };
+}

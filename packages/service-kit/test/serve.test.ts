@@ -1,0 +1,94 @@
+import { connect } from 'node:net';
+import { Router } from 'express';
+import { describe, expect, it } from 'vitest';
+import { createLifecycle, createLogger, createServiceApp, serve } from '../src/index.ts';
+
+const logger = createLogger({ service: 'test', level: 'silent' });
+
+async function startService(drainDelayMs = 0) {
+  const lifecycle = createLifecycle();
+  let release: () => void = () => undefined;
+  let arrive: () => void = () => undefined;
+  const arrived = new Promise<void>((resolve) => (arrive = resolve));
+  const routes = Router().get('/slow', async (_req, res) => {
+    arrive();
+    await new Promise<void>((resolve) => (release = resolve));
+    res.json({ done: true });
+  });
+  const app = createServiceApp({ service: 'test', logger, lifecycle, routes });
+  const service = await serve(app, { port: 0, host: '127.0.0.1', logger, lifecycle, drainDelayMs });
+  return { service, arrived, release: () => release() };
+}
+
+/** Sends raw bytes and returns the raw answer, for requests fetch refuses to make. */
+function rawRequest(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(request));
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk.toString()));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+describe('serve', () => {
+  it('answers oversized headers with 431 in the JSON error shape', async () => {
+    const { service } = await startService();
+    try {
+      const port = Number(new URL(service.url).port);
+      const answer = await rawRequest(
+        port,
+        `GET /health/live HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${'a'.repeat(20_000)}\r\n\r\n`,
+      );
+      expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+      expect(answer).toContain('{"error":"headers_too_large"');
+    } finally {
+      await service.shutdown();
+    }
+  });
+
+  it('answers a malformed request line with 400 in the JSON error shape', async () => {
+    const { service } = await startService();
+    try {
+      const answer = await rawRequest(Number(new URL(service.url).port), 'NOT HTTP\r\n\r\n');
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+      expect(answer).toContain('{"error":"bad_request"');
+    } finally {
+      await service.shutdown();
+    }
+  });
+
+  it('fails readiness first, lets the in-flight request finish, then stops', async () => {
+    const { service, arrived, release } = await startService(200);
+    const inFlight = fetch(`${service.url}/slow`);
+    await arrived;
+    const stopped = service.shutdown();
+    const ready = await fetch(`${service.url}/health/ready`);
+    expect(ready.status).toBe(503);
+    expect(ready.headers.get('connection')).toBe('close');
+    release();
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ done: true });
+    await stopped;
+    await expect(fetch(`${service.url}/health/live`)).rejects.toThrow();
+  });
+
+  it('says which port is taken instead of a bare EADDRINUSE', async () => {
+    const { service } = await startService();
+    try {
+      const port = Number(new URL(service.url).port);
+      const lifecycle = createLifecycle();
+      await expect(
+        serve(createServiceApp({ service: 't', logger, lifecycle, routes: Router() }), {
+          port,
+          host: '127.0.0.1',
+          logger,
+          lifecycle,
+        }),
+      ).rejects.toThrow(`port ${port} on 127.0.0.1 is already in use`);
+    } finally {
+      await service.shutdown();
+    }
+  });
+});

@@ -1,0 +1,193 @@
+import { Writable } from 'node:stream';
+import { listen, type Listening } from '@cns/test-support';
+import { Router } from 'express';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createLifecycle,
+  createLogger,
+  createServiceApp,
+  HttpError,
+  type ServiceAppOptions,
+} from '../src/index.ts';
+
+const started: Listening[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((server) => server.close()));
+});
+
+/** Collects what the logger writes, one parsed JSON object per line. */
+function logSink() {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { lines, logger: createLogger({ service: 'test', level: 'info', destination }) };
+}
+
+function testRoutes() {
+  const routes = Router();
+  routes.get('/items/:id', (req, res) => {
+    res.json({ id: req.params.id });
+  });
+  routes.get('/boom', () => {
+    throw new Error('secret internal detail');
+  });
+  routes.get('/denied', () => {
+    throw Object.assign(new HttpError(401, 'invalid_token', 'token expired'), {
+      reason: 'token_expired',
+    });
+  });
+  routes.get('/upstream', () => {
+    throw new HttpError(504, 'upstream_timeout', 'too slow');
+  });
+  return routes;
+}
+
+async function start(options: Partial<ServiceAppOptions> = {}) {
+  const { logger, lines } = logSink();
+  const app = createServiceApp({
+    service: 'test',
+    logger,
+    lifecycle: createLifecycle(),
+    routes: testRoutes(),
+    ...options,
+  });
+  const server = await listen(app);
+  started.push(server);
+  return { url: server.url, lines };
+}
+
+describe('every response', () => {
+  it.each(['/items/1', '/nope', '/boom', '/health/live'])(
+    'carries security headers and no x-powered-by: %s',
+    async (path) => {
+      const { url } = await start();
+      const response = await fetch(`${url}${path}`);
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('x-frame-options')).toBe('DENY');
+      expect(response.headers.get('content-security-policy')).toBe(
+        "default-src 'none'; frame-ancestors 'none'",
+      );
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(response.headers.get('x-powered-by')).toBeNull();
+    },
+  );
+
+  it('gets a fresh request id when the caller sends a malformed one', async () => {
+    const { url } = await start();
+    const response = await fetch(`${url}/items/1`, {
+      headers: { 'x-request-id': 'bad id with spaces' },
+    });
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('errors', () => {
+  it('answers an unexpected error with a bare 500 and logs it with the request id', async () => {
+    const { url, lines } = await start();
+    const response = await fetch(`${url}/boom`);
+    expect(response.status).toBe(500);
+    const text = await response.text();
+    expect(JSON.parse(text)).toEqual({
+      error: 'internal_error',
+      error_description: 'internal error',
+    });
+    expect(text).not.toContain('secret');
+    expect(text).not.toContain('at ');
+    const logged = lines.find((line) => line.msg === 'unhandled error');
+    expect(logged).toMatchObject({
+      requestId: response.headers.get('x-request-id'),
+      level: 'error',
+    });
+  });
+
+  it('answers a malformed path parameter with 400, not 500', async () => {
+    const { url } = await start();
+    const response = await fetch(`${url}/items/%E0%A4%A`);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: 'bad_request',
+      error_description: 'Bad Request',
+    });
+  });
+});
+
+describe('CORS', () => {
+  it('sends no CORS headers when no origin is configured', async () => {
+    const { url } = await start();
+    const response = await fetch(`${url}/items/1`, {
+      headers: { origin: 'http://localhost:5173' },
+    });
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('allows configured origins only, with a preflight for the Authorization header', async () => {
+    const { url } = await start({ corsOrigins: ['https://app.example'] });
+    const preflight = await fetch(`${url}/items/1`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://app.example',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('Authorization');
+    expect(preflight.headers.get('access-control-allow-credentials')).toBeNull();
+
+    const other = await fetch(`${url}/items/1`, { headers: { origin: 'https://evil.example' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    expect(other.headers.get('vary')).toContain('Origin');
+  });
+});
+
+describe('limits', () => {
+  it('refuses request bodies over 1 KiB with 413', async () => {
+    const { url } = await start();
+    const response = await fetch(`${url}/items/1`, { method: 'POST', body: 'x'.repeat(2048) });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ error: 'payload_too_large' });
+  });
+
+  it('answers 429 with Retry-After past the burst, and never limits health checks', async () => {
+    const { url } = await start({ rateLimit: { perSecond: 1, burst: 3 } });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await fetch(`${url}/items/1`)).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const limited = await fetch(`${url}/items/1`);
+    expect(limited.headers.get('retry-after')).toBe('1');
+    expect(await limited.json()).toEqual({
+      error: 'rate_limited',
+      error_description: 'too many requests; retry later',
+    });
+    for (let i = 0; i < 5; i++) expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+  });
+});
+
+describe('metrics', () => {
+  it('counts requests by route pattern and status, auth failures by reason and upstream errors by code', async () => {
+    const { url } = await start();
+    await fetch(`${url}/items/1`);
+    await fetch(`${url}/items/2`);
+    await fetch(`${url}/nope`);
+    await fetch(`${url}/denied`);
+    await fetch(`${url}/upstream`);
+    const text = await (await fetch(`${url}/metrics`)).text();
+    expect(text).toContain(
+      'http_requests_total{method="GET",route="/items/:id",status="200",service="test"} 2',
+    );
+    expect(text).toContain(
+      'http_requests_total{method="GET",route="(unmatched)",status="404",service="test"} 1',
+    );
+    expect(text).toContain('auth_failures_total{reason="token_expired",service="test"} 1');
+    expect(text).toContain('upstream_errors_total{code="upstream_timeout",service="test"} 1');
+    expect(text).toContain(
+      'http_request_duration_seconds_bucket{le="0.005",service="test",method="GET",route="/items/:id",status="200"}',
+    );
+  });
+});
