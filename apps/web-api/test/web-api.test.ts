@@ -148,6 +148,20 @@ describe('GET /articles through web-api and articles', () => {
   });
 });
 
+describe('the connection to articles', () => {
+  it('is kept alive: twenty calls in a row share one TCP connection', async () => {
+    let connections = 0;
+    const upstream = await startUpstream((res) =>
+      res.setHeader('content-type', 'application/json').end('[]'),
+    );
+    const server = started.at(-1) as Listening;
+    server.server.on('connection', () => connections++);
+    const webApi = await startWebApi(upstream.url);
+    for (let i = 0; i < 20; i++) expect((await getArticles(webApi)).status).toBe(200);
+    expect(connections).toBe(1);
+  });
+});
+
 describe('when articles fails', () => {
   it('passes a 401 from articles on as 401 with its error code', async () => {
     const webApi = await startWebApi(articles.url);

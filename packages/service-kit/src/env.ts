@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
-/** A TCP port, with the service's default. */
+/** A TCP port, with the service's default; 0 picks a free one (tests). */
 export const port = (fallback: number) =>
-  z.coerce.number().int().min(1).max(65_535).default(fallback);
+  z.coerce.number().int().min(0).max(65_535).default(fallback);
 
 /** Variables every service reads; apps spread this into their own schema. */
 export const serviceEnv = {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestHandler, Response } from 'express';
 import type { Lifecycle } from './lifecycle.ts';
 import type { Logger } from './logger.ts';
@@ -6,6 +7,16 @@ import type { Metrics } from './metrics.ts';
 
 // Envoy sets a UUID; accept any similar opaque id, never arbitrary text that would pollute logs.
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
+const B3_TRACE_ID = /^[\da-f]{16}(?:[\da-f]{16})?$/;
+
+/** The trace id of a W3C `traceparent` or B3 header, so logs can be joined with traces. */
+function traceIdOf(headers: IncomingHttpHeaders): string | undefined {
+  const { traceparent, 'x-b3-traceid': b3 } = headers;
+  if (typeof traceparent === 'string') return TRACEPARENT.exec(traceparent)?.[1];
+  return typeof b3 === 'string' && B3_TRACE_ID.test(b3) ? b3 : undefined;
+}
 
 /** What the error middleware leaves for the request log. */
 export interface ErrorLocals {
@@ -49,6 +60,7 @@ export function requestContext(
       logger[level](
         {
           requestId,
+          traceId: traceIdOf(req.headers),
           method: req.method,
           path,
           status,

@@ -34,8 +34,15 @@ export function decodePayload(token: string): Record<string, unknown> {
  * Signs header and payload exactly as given with an RS256 key, bypassing the checks jose makes
  * when signing (it refuses, for example, unknown `crit` parameters).
  */
-export function rawRs256Token(privateKey: CryptoKey, header: object, payload: object): string {
-  const signingInput = `${encode({ alg: 'RS256', typ: 'JWT', ...header })}.${encode(payload)}`;
+export function rawRs256Token(
+  privateKey: CryptoKey,
+  header: object,
+  payload: object | string,
+): string {
+  // A string payload is used as it is: a nested JWT, for instance.
+  const body =
+    typeof payload === 'string' ? Buffer.from(payload).toString('base64url') : encode(payload);
+  const signingInput = `${encode({ alg: 'RS256', typ: 'JWT', ...header })}.${body}`;
   const signature = sign('sha256', Buffer.from(signingInput), KeyObject.from(privateKey));
   return `${signingInput}.${signature.toString('base64url')}`;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   exportJWK,
+  exportSPKI,
   generateKeyPair,
   SignJWT,
   type CryptoKey,
@@ -14,6 +15,8 @@ export interface SigningKey {
   alg: string;
   privateKey: CryptoKey;
   publicJwk: JWK;
+  /** The public key as SPKI PEM, as an attacker would copy it from the IdP. */
+  publicPem: string;
 }
 
 /** A fresh key pair, as an IdP would hold it. */
@@ -25,6 +28,7 @@ export async function createSigningKey(alg = 'RS256'): Promise<SigningKey> {
     alg,
     privateKey,
     publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' },
+    publicPem: await exportSPKI(publicKey),
   };
 }
 
@@ -50,6 +54,10 @@ export interface TestIssuer {
   rotateKey(): Promise<SigningKey>;
   /** While down, the JWKS endpoint answers 503 like an IdP in trouble. */
   setAvailable(available: boolean): void;
+  /** Stops listening, so connections are refused like a crashed IdP's. */
+  stop(): Promise<void>;
+  /** Listens again on the same port, with the same keys. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -111,6 +119,8 @@ export async function startTestIssuer(): Promise<TestIssuer> {
     setAvailable(value) {
       available = value;
     },
+    stop: () => server.close(),
+    restart: () => server.relisten(),
     close: () => server.close(),
   };
 }

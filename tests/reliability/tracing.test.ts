@@ -1,0 +1,48 @@
+import { startTestIssuer, type TestIssuer } from '@cns/test-support';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startChain, type Chain } from './chain.ts';
+
+let idp: TestIssuer;
+let chain: Chain;
+beforeAll(async () => {
+  idp = await startTestIssuer();
+  chain = await startChain(idp);
+});
+afterAll(async () => {
+  await chain.close();
+  await idp.close();
+});
+
+const lastArticlesRequest = () =>
+  chain.articlesLogs.filter((entry) => entry.msg === 'request').at(-1);
+
+it('passes the request id and the W3C trace id from web-api to articles', async () => {
+  const response = await chain.get(await idp.sign(), {
+    'x-request-id': '6f1c3f6e-3e51-4a8e-9d0e-2b0e1f3c5a77',
+    traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+  });
+  expect(response.status).toBe(200);
+  expect(response.headers.get('x-request-id')).toBe('6f1c3f6e-3e51-4a8e-9d0e-2b0e1f3c5a77');
+  expect(lastArticlesRequest()).toMatchObject({
+    requestId: '6f1c3f6e-3e51-4a8e-9d0e-2b0e1f3c5a77',
+    traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    path: '/articles',
+    status: 200,
+  });
+});
+
+it('passes the B3 trace id Istio generates', async () => {
+  await chain.get(await idp.sign(), {
+    'x-b3-traceid': '80f198ee56343ba864fe8b2a57d3eff7',
+    'x-b3-spanid': 'e457b5a2e4d86bd1',
+    'x-b3-sampled': '1',
+  });
+  expect(lastArticlesRequest()).toMatchObject({ traceId: '80f198ee56343ba864fe8b2a57d3eff7' });
+});
+
+it('gives a request without an id one, and articles logs the same', async () => {
+  const response = await chain.get(await idp.sign());
+  const id = response.headers.get('x-request-id');
+  expect(id).toMatch(/^[0-9a-f-]{36}$/);
+  expect(lastArticlesRequest()).toMatchObject({ requestId: id });
+});

@@ -1,0 +1,9 @@
+import { defineProject } from 'vitest/config';
+
+export default defineProject({
+  test: {
+    // The load test runs two 30 s phases against real processes.
+    testTimeout: 120_000,
+    hookTimeout: 60_000,
+  },
+});
