@@ -1,0 +1,53 @@
+import Keycloak from 'keycloak-js';
+import { shallowRef } from 'vue';
+import type { RuntimeConfig } from '../config/runtime-config.ts';
+import { accessTokenClaims } from './access-token-claims.ts';
+import { SessionExpiredError, type Session } from './session.ts';
+
+/**
+ * Refresh when the token has less than this left: enough for web-api to verify it and relay it to
+ * articles (5 s clock tolerance there), and well inside the realm's 60 s lifespan.
+ */
+const MIN_VALIDITY_SECONDS = 10;
+
+/**
+ * Logs the user in with keycloak-js (authorization code flow with PKCE S256) and resolves once a
+ * session exists; without one, the browser goes to the login page instead.
+ */
+export async function startSession(config: RuntimeConfig): Promise<Session> {
+  const keycloak = new Keycloak({
+    url: config.keycloakUrl,
+    realm: config.realm,
+    clientId: config.clientId,
+  });
+  // The realm lists exact redirect URIs: the app's root, never the current deep link.
+  const redirectUri = `${window.location.origin}/`;
+  await keycloak.init({
+    onLoad: 'login-required',
+    pkceMethod: 'S256',
+    redirectUri,
+    // The login-status iframe needs third-party cookies, which browsers block.
+    checkLoginIframe: false,
+  });
+
+  const parsed = () => accessTokenClaims(keycloak.tokenParsed ?? {});
+  const claims = shallowRef(parsed());
+  keycloak.onAuthRefreshSuccess = () => {
+    claims.value = parsed();
+  };
+
+  return {
+    claims,
+    async accessToken() {
+      try {
+        await keycloak.updateToken(MIN_VALIDITY_SECONDS);
+      } catch {
+        throw new SessionExpiredError('the identity provider did not refresh the session');
+      }
+      if (!keycloak.token) throw new SessionExpiredError('no access token');
+      return keycloak.token;
+    },
+    login: () => keycloak.login({ redirectUri }),
+    logout: () => keycloak.logout({ redirectUri }),
+  };
+}
