@@ -11,6 +11,7 @@ export default tseslint.config(
       '**/.cache/**',
       '**/test-results/**',
       '**/playwright-report/**',
+      '**/.out/**',
     ],
   },
   js.configs.recommended,
@@ -44,5 +45,10 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
+  },
+  {
+    // The benchmark is a command-line tool: printing is its job.
+    files: ['bench/**'],
+    rules: { 'no-console': 'off' },
   },
 );

@@ -2,7 +2,7 @@ import { parseAmount } from '@cns/articles-contract';
 import type { BearerAuth } from '@cns/auth';
 import { HttpError, methodNotAllowed } from '@cns/service-kit';
 import { Router } from 'express';
-import { listArticles } from './sample-articles.ts';
+import { articlesJson } from './sample-articles.ts';
 
 export function articlesRoutes(auth: BearerAuth): Router {
   const router = Router();
@@ -11,7 +11,7 @@ export function articlesRoutes(auth: BearerAuth): Router {
     .get(auth.authenticate, auth.requireRole('user'), (req, res) => {
       const amount = parseAmount(req.query.amount);
       if (!amount.ok) throw new HttpError(400, 'invalid_parameter', amount.message);
-      res.set('Cache-Control', 'no-cache').json(listArticles(amount.amount));
+      res.set('Cache-Control', 'no-cache').type('json').send(articlesJson(amount.amount));
     })
     .all(methodNotAllowed('GET'));
   return router;

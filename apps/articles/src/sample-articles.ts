@@ -61,7 +61,18 @@ export const SAMPLE_ARTICLES: readonly Readonly<Article>[] = Object.freeze(
   ),
 );
 
-/** The first `amount` articles, or all of them. */
-export function listArticles(amount?: number): readonly Readonly<Article>[] {
-  return amount === undefined ? SAMPLE_ARTICLES : SAMPLE_ARTICLES.slice(0, amount);
+const serialized = new Map<number, Buffer>();
+
+/**
+ * The first `amount` articles (or all of them) as a JSON body. The list never changes, so each
+ * length is serialized once instead of on every request.
+ */
+export function articlesJson(amount?: number): Buffer {
+  const count = Math.min(amount ?? SAMPLE_ARTICLES.length, SAMPLE_ARTICLES.length);
+  let body = serialized.get(count);
+  if (body === undefined) {
+    body = Buffer.from(JSON.stringify(SAMPLE_ARTICLES.slice(0, count)));
+    serialized.set(count, body);
+  }
+  return body;
 }

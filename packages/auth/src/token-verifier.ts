@@ -9,6 +9,8 @@ import {
 } from 'jose';
 import { toAccessToken, type AccessToken, type KeycloakClaims } from './access-token.ts';
 import { TokenVerificationError, type AuthFailureReason } from './errors.ts';
+import { fetchKeys } from './fetch-keys.ts';
+import { createVerifiedTokenCache } from './verified-token-cache.ts';
 import { resolveVerifierOptions, type TokenVerifierOptions } from './verifier-options.ts';
 
 /** Verifies a compact JWS access token; the seam services take as a dependency. */
@@ -25,7 +27,8 @@ export interface RemoteTokenVerifier extends TokenVerifier {
 
 /**
  * Builds the verifier once per process: the remote key set it owns caches keys, refetches at most
- * once per cooldown when an unknown `kid` appears, and times out slow fetches.
+ * once per cooldown when an unknown `kid` appears, and times out slow fetches. Tokens that passed
+ * are remembered until they expire (see {@link TokenVerifierOptions.verifiedTokenCacheSize}).
  *
  * @example
  * ```ts
@@ -46,6 +49,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): RemoteTokenV
     [customFetch]: fetchKeys,
   });
   const keys = withLastKnownKeys(remoteKeys);
+  const verified = createVerifiedTokenCache(resolved.verifiedTokenCacheSize);
   const verifyOptions = {
     issuer: resolved.issuer,
     audience: resolved.audience,
@@ -57,9 +61,13 @@ export function createTokenVerifier(options: TokenVerifierOptions): RemoteTokenV
 
   return {
     async verify(token) {
+      const cached = verified.get(token);
+      if (cached) return cached;
       try {
         const { payload } = await jwtVerify<KeycloakClaims>(token, keys, verifyOptions);
-        return toAccessToken(payload);
+        const accessToken = toAccessToken(payload);
+        verified.set(token, accessToken);
+        return accessToken;
       } catch (error) {
         throw classify(error) ?? error;
       }
@@ -72,15 +80,6 @@ export function createTokenVerifier(options: TokenVerifierOptions): RemoteTokenV
       }
     },
   };
-}
-
-async function fetchKeys(url: string, init: RequestInit): Promise<Response> {
-  try {
-    return await fetch(url, init);
-  } catch (cause) {
-    if (cause instanceof Error && cause.name === 'TimeoutError') throw cause; // jose reports it
-    throw new TokenVerificationError('jwks_unavailable', 'signing keys unreachable', { cause });
-  }
 }
 
 /**

@@ -35,6 +35,11 @@ export interface TokenVerifierOptions {
   jwksCooldownMs?: number;
   /** Maximum age of the cached key set in ms. Default 600000. */
   jwksCacheMaxAgeMs?: number;
+  /**
+   * How many verified tokens to remember until they expire, so repeated requests with the same
+   * token skip the signature check. Default 10000; 0 turns the cache off.
+   */
+  verifiedTokenCacheSize?: number;
 }
 
 export type ResolvedVerifierOptions = Required<Omit<TokenVerifierOptions, 'audience'>> & {
@@ -86,6 +91,13 @@ export function resolveVerifierOptions(options: TokenVerifierOptions): ResolvedV
       600_000,
       1,
       86_400_000,
+    ),
+    verifiedTokenCacheSize: bounded(
+      'verifiedTokenCacheSize',
+      options.verifiedTokenCacheSize,
+      10_000,
+      0,
+      1_000_000,
     ),
   };
 }

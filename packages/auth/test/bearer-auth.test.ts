@@ -238,6 +238,11 @@ describe('roles', () => {
     ).toBe(403);
   });
 
+  it('checks the role on every request, also when the token was verified before', async () => {
+    const guest = `Bearer ${await idp.sign({ realm_access: { roles: [] } })}`;
+    for (let i = 0; i < 3; i++) expect((await get(guest)).status).toBe(403);
+  });
+
   it('does not take client roles for realm roles', async () => {
     const token = await idp.sign({
       realm_access: { roles: [] },
@@ -300,15 +305,51 @@ describe('the key set', () => {
     }
   });
 
+  it('gives up on a key set that never arrives after jwksTimeoutMs, with 503', async () => {
+    const silent = await listen(() => undefined); // accepts, never answers
+    try {
+      const verifier = createTokenVerifier({
+        issuer: idp.issuer,
+        jwksUri: `${silent.url}/certs`,
+        audience: 'articles',
+        jwksTimeoutMs: 200,
+      });
+      const started = performance.now();
+      await expect(verifier.verify(await idp.sign())).rejects.toMatchObject({
+        reason: 'jwks_unavailable',
+      });
+      expect(performance.now() - started).toBeLessThan(2_000);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('refuses a key set larger than 1 MiB', async () => {
+    const huge = await listen((_req, res) =>
+      res.end(`{"keys":[],"padding":"${'x'.repeat(1_100_000)}"}`),
+    );
+    try {
+      const verifier = createTokenVerifier({
+        issuer: idp.issuer,
+        jwksUri: `${huge.url}/certs`,
+        audience: 'articles',
+      });
+      await expect(verifier.verify(await idp.sign())).rejects.toMatchObject({
+        reason: 'jwks_unavailable',
+      });
+    } finally {
+      await huge.close();
+    }
+  });
+
   it('keeps verifying with the last keys when a due refresh fails', async () => {
     await api.close();
     api = await startApi({ jwksCacheMaxAgeMs: 1 });
-    const token = await idp.sign();
-    expect((await get(`Bearer ${token}`)).status).toBe(200);
+    expect((await get(`Bearer ${await idp.sign()}`)).status).toBe(200);
     idp.setAvailable(false);
     try {
       const before = idp.jwksRequests;
-      expect((await get(`Bearer ${token}`)).status).toBe(200);
+      expect((await get(`Bearer ${await idp.sign()}`)).status).toBe(200);
       expect(idp.jwksRequests).toBeGreaterThan(before); // it did try to refresh
     } finally {
       idp.setAvailable(true);

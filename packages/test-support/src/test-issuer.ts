@@ -46,6 +46,8 @@ export interface TestIssuer {
   jwksUri: string;
   /** How many times the JWKS endpoint was asked for keys. */
   readonly jwksRequests: number;
+  /** The URL of each JWKS request, so callers that add a query (`?for=web-api`) can be told apart. */
+  readonly jwksRequestUrls: readonly string[];
   /** The key tokens are signed with by default. */
   readonly currentKey: SigningKey;
   /** A Keycloak-shaped access token for alice with role `user`; `claims` override or add. */
@@ -67,14 +69,16 @@ export interface TestIssuer {
  */
 export async function startTestIssuer(): Promise<TestIssuer> {
   const keys = [await createSigningKey()];
-  let jwksRequests = 0;
+  const jwksRequestUrls: string[] = [];
   let available = true;
   const server = await listen((req, res) => {
-    if (req.url !== '/realms/test/protocol/openid-connect/certs') {
+    if (
+      new URL(req.url ?? '/', 'http://x').pathname !== '/realms/test/protocol/openid-connect/certs'
+    ) {
       res.writeHead(404).end();
       return;
     }
-    jwksRequests++;
+    jwksRequestUrls.push(req.url ?? '');
     if (!available) {
       res.writeHead(503).end();
       return;
@@ -89,8 +93,9 @@ export async function startTestIssuer(): Promise<TestIssuer> {
     issuer,
     jwksUri: `${issuer}/protocol/openid-connect/certs`,
     get jwksRequests() {
-      return jwksRequests;
+      return jwksRequestUrls.length;
     },
+    jwksRequestUrls,
     get currentKey() {
       return current();
     },

@@ -1,0 +1,191 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startTestIssuer } from '@cns/test-support';
+import { build } from 'esbuild';
+import { load } from './load.ts';
+import { startServer, type Server } from './processes.ts';
+import { formatChecks, formatRuns, type Check, type Run } from './report.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const OUT = fileURLToPath(new URL('../.out/', import.meta.url));
+const CONNECTIONS = [1, 16, 64] as const;
+
+const { values } = parseArgs({
+  options: { duration: { type: 'string', default: '10' }, json: { type: 'string' } },
+  strict: true,
+});
+const seconds = Number(values.duration);
+if (!Number.isInteger(seconds) || seconds < 1 || seconds > 600) {
+  console.error('usage: pnpm bench [--duration SECONDS (1..600)] [--json FILE]');
+  process.exit(2);
+}
+
+console.log('building the services as the images do, and the bench-only entries…');
+execFileSync('pnpm', ['--filter', '@cns/articles', '--filter', '@cns/web-api', 'run', 'build'], {
+  cwd: ROOT,
+  stdio: 'ignore',
+});
+mkdirSync(OUT, { recursive: true });
+await build({
+  entryPoints: {
+    'passthrough-articles': 'src/passthrough-articles.ts',
+    'ceiling-server': 'src/ceiling-server.ts',
+  },
+  absWorkingDir: fileURLToPath(new URL('..', import.meta.url)),
+  outdir: OUT,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  banner: {
+    js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+});
+
+const idp = await startTestIssuer();
+const token = await idp.sign({}, { expiresInSeconds: 3600 });
+const headers = { authorization: `Bearer ${token}` };
+const servers: Server[] = [];
+const start = async (name: string, entry: string, env: Record<string, string> = {}) => {
+  const server = await startServer(name, entry, env);
+  servers.push(server);
+  return server;
+};
+// All load comes from one address: the per-address rate limit would measure itself.
+const serviceEnv = (name: string) => ({
+  OIDC_ISSUER: idp.issuer,
+  OIDC_JWKS_URI: `${idp.jwksUri}?for=${name}`,
+  RATE_LIMIT_PER_SECOND: '0',
+});
+
+try {
+  const articles = await start(
+    'articles',
+    `${ROOT}apps/articles/dist/main.js`,
+    serviceEnv('articles'),
+  );
+  const webApi = await start('web-api', `${ROOT}apps/web-api/dist/main.js`, {
+    ...serviceEnv('web-api'),
+    ARTICLES_URL: articles.url,
+  });
+  const passthrough = await start('articles (no verification)', `${OUT}passthrough-articles.js`);
+  const body = await (await fetch(`${webApi.url}/articles`, { headers })).text();
+  writeFileSync(`${OUT}ceiling-body.json`, body);
+  const ceiling = await start('node:http ceiling', `${OUT}ceiling-server.js`, {
+    BODY_FILE: `${OUT}ceiling-body.json`,
+  });
+
+  const targets = [
+    { name: 'chain (web-api)', url: `${webApi.url}/articles` },
+    { name: 'articles', url: `${articles.url}/articles` },
+    { name: 'articles, no verify', url: `${passthrough.url}/articles` },
+    { name: 'node:http ceiling', url: `${ceiling.url}/` },
+  ];
+  const runs: Run[] = [];
+  for (const target of targets) {
+    await load(target.url, 16, 1, headers); // warm-up: JIT, connection pools
+    for (const connections of CONNECTIONS) {
+      const result = await load(target.url, connections, seconds, headers);
+      runs.push({ target: target.name, connections, ...result });
+      console.log(
+        formatRuns([runs.at(-1) as Run])
+          .split('\n')
+          .at(-1),
+      );
+    }
+  }
+
+  const at = (name: string, connections: number) =>
+    runs.find((run) => run.target === name && run.connections === connections) as Run;
+  const chain64 = at('chain (web-api)', 64);
+  const chain16 = at('chain (web-api)', 16);
+  const ceiling64 = at('node:http ceiling', 64);
+  const authOverhead = 1 - at('articles', 64).rps / at('articles, no verify', 64).rps;
+  const errors = runs.reduce((sum, run) => sum + run.errors, 0);
+  const jwksFetches = {
+    articles: idp.jwksRequestUrls.filter((url) => url.endsWith('for=articles')).length,
+    'web-api': idp.jwksRequestUrls.filter((url) => url.endsWith('for=web-api')).length,
+  };
+  const rssMb = { articles: articles.peakRssMb(), 'web-api': webApi.peakRssMb() };
+  const checks: Check[] = [
+    {
+      name: 'chain / ceiling at 64 connections',
+      value: `${((100 * chain64.rps) / ceiling64.rps).toFixed(1)} %`,
+      target: '≥ 10 %',
+      met: chain64.rps >= 0.1 * ceiling64.rps,
+    },
+    {
+      name: 'chain p99 at 16 connections',
+      value: `${chain16.p99Ms} ms`,
+      target: '< 25 ms',
+      met: chain16.p99Ms < 25,
+    },
+    {
+      name: 'chain p99 at 64 connections',
+      value: `${chain64.p99Ms} ms`,
+      target: '< 50 ms',
+      met: chain64.p99Ms < 50,
+    },
+    { name: 'errors', value: String(errors), target: '0', met: errors === 0 },
+    {
+      name: 'auth overhead at 64 connections',
+      value: `${(100 * authOverhead).toFixed(1)} %`,
+      target: '≤ 10 %',
+      met: authOverhead <= 0.1,
+    },
+    {
+      name: 'JWKS fetches articles / web-api',
+      value: `${jwksFetches.articles} / ${jwksFetches['web-api']}`,
+      target: '1 / 1',
+      met: jwksFetches.articles === 1 && jwksFetches['web-api'] === 1,
+    },
+    {
+      name: 'peak RSS articles / web-api',
+      value: `${rssMb.articles} / ${rssMb['web-api']} MB`,
+      target: '< 120 MB',
+      met: (rssMb.articles ?? 0) < 120 && (rssMb['web-api'] ?? 0) < 120,
+    },
+  ];
+  const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+
+  console.log(
+    `\n${machine}, ${seconds} s per run\n\n${formatRuns(runs)}\n\n${formatChecks(checks)}`,
+  );
+  if (values.json) {
+    const figures = {
+      machine,
+      duration_seconds: seconds,
+      chain_rps: chain64.rps,
+      ceiling_rps: ceiling64.rps,
+      chain_to_ceiling: Number((chain64.rps / ceiling64.rps).toFixed(4)),
+      chain_p99_ms: chain64.p99Ms,
+      chain_p99_ms_16: chain16.p99Ms,
+      auth_overhead: Number(authOverhead.toFixed(4)),
+      errors,
+      jwks_fetches: jwksFetches,
+      rss_mb: rssMb,
+      runs,
+    };
+    // Relative to where `pnpm bench` was typed, not to this package.
+    writeFileSync(
+      resolve(process.env.INIT_CWD ?? process.cwd(), values.json),
+      `${JSON.stringify(figures, null, 2)}\n`,
+    );
+  }
+  // Timing depends on the machine; correctness does not. Fail only on what must never happen.
+  const perRequestFetching = Object.values(jwksFetches).some((count) => count > 1);
+  if (errors > 0 || perRequestFetching) {
+    console.error(
+      `\nbench: ${errors} failed requests, JWKS fetches ${JSON.stringify(jwksFetches)}`,
+    );
+    process.exitCode = 1;
+  }
+} finally {
+  await Promise.all(servers.map((server) => server.stop()));
+  await idp.close();
+}

@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+export interface Server {
+  name: string;
+  url: string;
+  /** Peak resident set size so far, in MB, from the kernel's high-water mark. */
+  peakRssMb(): number | undefined;
+  stop(): Promise<void>;
+}
+
+/** Runs a bundled entry point in production mode and waits until it logs that it listens. */
+export async function startServer(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+): Promise<Server> {
+  const child: ChildProcess = spawn(process.execPath, [entry], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before listening`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (!line.startsWith('{')) return;
+      const entry = JSON.parse(line) as { msg?: string; url?: string; level?: string };
+      if (entry.msg === 'listening' && entry.url) resolve(entry.url);
+      else if (entry.level === 'error' || entry.level === 'warn') console.error(`${name}: ${line}`);
+    });
+  });
+  return {
+    name,
+    url,
+    peakRssMb() {
+      try {
+        const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1];
+        return kb === undefined ? undefined : Math.round(Number(kb) / 1024);
+      } catch {
+        return undefined; // not Linux
+      }
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}

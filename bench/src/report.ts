@@ -1,0 +1,34 @@
+import type { LoadResult } from './load.ts';
+
+export interface Run extends LoadResult {
+  target: string;
+  connections: number;
+}
+
+const pad = (value: string | number, width: number) => String(value).padStart(width);
+
+/** A fixed-width table, one line per run. */
+export function formatRuns(runs: readonly Run[]): string {
+  const header = `${'target'.padEnd(22)}${pad('conns', 6)}${pad('req/s', 9)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('errors', 8)}`;
+  const lines = runs.map(
+    (run) =>
+      `${run.target.padEnd(22)}${pad(run.connections, 6)}${pad(run.rps, 9)}${pad(run.p50Ms, 8)}${pad(run.p99Ms, 8)}${pad(run.errors, 8)}`,
+  );
+  return [header, '-'.repeat(header.length), ...lines].join('\n');
+}
+
+export interface Check {
+  name: string;
+  value: string;
+  target: string;
+  met: boolean;
+}
+
+export function formatChecks(checks: readonly Check[]): string {
+  return checks
+    .map(
+      (check) =>
+        `${check.met ? 'met ' : 'MISS'}  ${check.name.padEnd(34)}${check.value.padStart(12)}   target ${check.target}`,
+    )
+    .join('\n');
+}
