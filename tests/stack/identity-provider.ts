@@ -13,21 +13,42 @@ export interface IdentityProvider {
  * `pnpm test:keycloak`), or else a development IdP started for the suite.
  */
 export async function identityProvider(): Promise<IdentityProvider> {
-  const keycloak = process.env.KEYCLOAK_ISSUER;
-  const running = keycloak
-    ? { issuer: keycloak, close: () => Promise.resolve() }
-    : await startIdp();
+  return runningKeycloak() ?? (await startDevelopmentIdp());
+}
+
+/** The Keycloak named by `KEYCLOAK_ISSUER`, if there is one; closing it leaves it running. */
+export function runningKeycloak(): IdentityProvider | undefined {
+  const issuer = process.env.KEYCLOAK_ISSUER;
+  return issuer ? describeIdp('keycloak', issuer, () => Promise.resolve()) : undefined;
+}
+
+/** A development IdP with the repository's realm on a free port, for this suite only. */
+export async function startDevelopmentIdp(): Promise<IdentityProvider> {
+  const { issuer, close } = await startIdp();
+  return describeIdp('dev-idp', issuer, close);
+}
+
+function describeIdp(
+  name: IdentityProvider['name'],
+  issuer: string,
+  close: () => Promise<void>,
+): IdentityProvider {
   return {
-    name: keycloak ? 'keycloak' : 'dev-idp',
-    issuer: running.issuer,
-    jwksUri: `${running.issuer}/protocol/openid-connect/certs`,
-    tokenUrl: `${running.issuer}/protocol/openid-connect/token`,
-    close: running.close,
+    name,
+    issuer,
+    jwksUri: `${issuer}/protocol/openid-connect/certs`,
+    tokenUrl: `${issuer}/protocol/openid-connect/token`,
+    close,
   };
 }
 
 /** The labs' password grant: `curl -d username=… -d password=… -d grant_type=password -d client_id=frontend`. */
-export function passwordGrant(idp: IdentityProvider, username: string, password = username) {
+export function passwordGrant(
+  idp: IdentityProvider,
+  username: string,
+  password = username,
+  extra: Record<string, string> = {},
+) {
   return fetch(idp.tokenUrl, {
     method: 'POST',
     body: new URLSearchParams({
@@ -35,6 +56,7 @@ export function passwordGrant(idp: IdentityProvider, username: string, password 
       password,
       grant_type: 'password',
       client_id: 'frontend',
+      ...extra,
     }),
   });
 }

@@ -60,6 +60,15 @@ export async function createIdp({ realm, publicUrl, logger }: IdpOptions): Promi
     });
     const user = realm.findUser(payload.sub ?? '');
     if (!user) throw invalid();
+    // OpenID Connect's userinfo is for tokens granted the openid scope; Keycloak enforces that.
+    if (typeof payload.scope !== 'string' || !payload.scope.split(' ').includes('openid')) {
+      throw new AuthError(
+        'insufficient_scope',
+        'claim_invalid',
+        'Missing openid scope',
+        realm.name,
+      );
+    }
     res.json({ sub: user.id, ...profileClaims(user) });
   });
 

@@ -117,15 +117,19 @@ export function createProvider({ realm, issuer, basePath, signingKey }: Provider
     },
     formats: {
       customizers: {
-        jwt(_ctx, token, parts) {
+        jwt(ctx, token, parts) {
           const client = realmClient(token.clientId);
           const user = 'accountId' in token ? realm.findUser(token.accountId) : undefined;
           if (!client || !user) return;
           const { exp, iat, jti, iss, sub } = parts.payload;
+          // Keycloak names the login time in tokens from a browser login, and not after a password grant.
+          const { AuthorizationCode, RefreshToken } = ctx.oidc.entities;
+          const authTime = AuthorizationCode?.authTime ?? RefreshToken?.authTime;
           parts.header = { typ: 'JWT' };
           parts.payload = {
             exp,
             iat,
+            ...(authTime !== undefined && { auth_time: authTime }),
             jti,
             iss,
             sub,
@@ -219,10 +223,9 @@ type PasswordGrantParams = { username?: string; password?: string };
 function passwordGrant(realm: Realm, resourceServer: () => ResourceServer) {
   return async (ctx: TokenEndpointGrantContext<PasswordGrantParams>) => {
     const { provider, client, params } = ctx.oidc;
-    if (!params.username || !params.password) {
-      throw new errors.InvalidRequest('missing parameter: username or password');
-    }
-    const user = realm.authenticate(params.username, params.password);
+    if (!params.username) throw new errors.InvalidRequest('Missing parameter: username');
+    // Keycloak answers a missing password like a wrong one.
+    const user = params.password ? realm.authenticate(params.username, params.password) : undefined;
     if (!user)
       throw new errors.CustomOIDCProviderError('invalid_grant', 'Invalid user credentials');
 
@@ -283,7 +286,9 @@ function keycloakTokenResponse(refreshExpiresIn: number) {
     ) {
       return;
     }
-    const { access_token, expires_in, refresh_token, token_type, id_token, scope } = body;
+    const { access_token, expires_in, refresh_token, token_type, id_token } = body;
+    // The requested scope may be just `openid`; Keycloak reports the default scopes it added.
+    const { sid, scope } = decodeJwt(access_token);
     ctx.body = {
       access_token,
       expires_in,
@@ -292,7 +297,7 @@ function keycloakTokenResponse(refreshExpiresIn: number) {
       token_type,
       ...(id_token !== undefined && { id_token }),
       'not-before-policy': 0,
-      session_state: decodeJwt(access_token).sid,
+      session_state: sid,
       scope,
     };
   };

@@ -1,8 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createTokenVerifier } from '@cns/auth';
-import { decodePayload } from '@cns/test-support';
+import { browserSession, decodePayload } from '@cns/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserSession } from './browser-session.ts';
 import { startIdp } from '../src/testing.ts';
 
 const APP = 'http://localhost:5173/';
@@ -178,8 +177,8 @@ describe('password grant (the curl labs)', () => {
     expect(await replay.json()).toMatchObject({ error: 'invalid_grant' });
   });
 
-  it('answers userinfo for a valid access token and 401 without one', async () => {
-    const { access_token } = await tokensFor('jdoe');
+  it('answers userinfo for a valid openid access token and 401 without one', async () => {
+    const { access_token } = await tokensFor('jdoe', { scope: 'openid' });
     const response = await fetch(`${idp.issuer}/protocol/openid-connect/userinfo`, {
       headers: { authorization: `Bearer ${access_token}` },
     });

@@ -1,3 +1,4 @@
+export { browserSession, type BrowserSession } from './browser-session.ts';
 export {
   decodePayload,
   hmacToken,

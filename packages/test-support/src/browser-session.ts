@@ -1,4 +1,12 @@
-/** Just enough of a browser for a login over HTTP: a cookie jar and manual redirects. */
+export type BrowserSession = ReturnType<typeof browserSession>;
+
+/**
+ * Just enough of a browser for a login over HTTP: a cookie jar and manual redirects.
+ *
+ * @example
+ * const browser = browserSession();
+ * const { url, response } = await browser.follow(authorizeUrl, 'http://localhost:5173/');
+ */
 export function browserSession() {
   const cookies = new Map<string, string>();
   async function request(url: string, init: RequestInit = {}): Promise<Response> {
@@ -9,9 +17,13 @@ export function browserSession() {
       headers: { ...(init.headers as Record<string, string>), ...(cookie && { cookie }) },
     });
     for (const line of response.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
+      const [pair = '', ...attributes] = line.split(';');
       const index = pair.indexOf('=');
-      cookies.set(pair.slice(0, index), pair.slice(index + 1));
+      const name = pair.slice(0, index).trim();
+      // Keycloak clears cookies with Max-Age=0; sending them back empty would differ from a browser.
+      if (attributes.some((attribute) => /^\s*max-age=0\s*$/i.test(attribute)))
+        cookies.delete(name);
+      else cookies.set(name, pair.slice(index + 1));
     }
     return response;
   }

@@ -1,0 +1,84 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { browserSession } from '@cns/test-support';
+import type { IdentityProvider } from './identity-provider.ts';
+
+/** The web-app's local origin, one of the realm's exact redirect URIs for `frontend`. */
+export const APP = 'http://localhost:5173/';
+
+export interface LoginPage {
+  status: number;
+  html: string;
+}
+
+/** What a form submission led to: the login page again, or the redirect back to the app. */
+export type LoginResult = { page: LoginPage } | { callback: URL };
+
+/**
+ * A browser's authorization-code login with PKCE S256, as keycloak-js performs it, driven over
+ * HTTP through the login form's element ids so that it works against both identity providers.
+ * `params` override the authorization request's parameters; an empty value leaves one out.
+ */
+export async function startLogin(idp: IdentityProvider, params: Record<string, string> = {}) {
+  const browser = browserSession();
+  const verifier = randomBytes(32).toString('base64url');
+  const query = Object.entries({
+    client_id: 'frontend',
+    redirect_uri: APP,
+    response_type: 'code',
+    scope: 'openid',
+    state: randomBytes(8).toString('hex'),
+    nonce: randomBytes(8).toString('hex'),
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+    ...params,
+  }).filter(([, value]) => value !== '');
+  const authorizeUrl = `${idp.issuer}/protocol/openid-connect/auth?${new URLSearchParams(query).toString()}`;
+  const { url, response } = await browser.follow(authorizeUrl, APP);
+  let current: LoginPage = { status: response.status, html: await response.text() };
+  let at = url;
+
+  return {
+    /** Where the authorization request ended: the login page's URL, or the app's callback. */
+    landedAt: url,
+    page: () => current,
+    /** Fills `#username` and `#password` of `#kc-form-login` and submits it like `#kc-login`. */
+    async submit(username: string, password: string): Promise<LoginResult> {
+      const action = new URL(formAction(current.html), at).href;
+      const result = await browser.follow(action, APP, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ username, password, credentialId: '' }),
+      });
+      if (result.url.startsWith(APP)) return { callback: new URL(result.url) };
+      at = result.url;
+      current = { status: result.response.status, html: await result.response.text() };
+      return { page: current };
+    },
+    /** Redeems the code from the callback at the token endpoint with the PKCE verifier. */
+    exchange(callback: URL) {
+      return fetch(idp.tokenUrl, {
+        method: 'POST',
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          client_id: 'frontend',
+          code: callback.searchParams.get('code') ?? '',
+          redirect_uri: APP,
+          code_verifier: verifier,
+        }),
+      });
+    },
+  };
+}
+
+/** The `action` of `<form id="kc-form-login">`, HTML entities decoded. */
+export function formAction(html: string): string {
+  const form = /<form\b[^>]*\bid="kc-form-login"[^>]*>/.exec(html)?.[0];
+  const action = form && /\baction="([^"]*)"/.exec(form)?.[1];
+  if (!action) throw new Error('the page has no <form id="kc-form-login" action="…">');
+  return action.replaceAll('&amp;', '&').replaceAll('&#x3D;', '=').replaceAll('&#61;', '=');
+}
+
+/** The ids of every element on the page. */
+export function elementIds(html: string): Set<string> {
+  return new Set([...html.matchAll(/\bid="([^"]+)"/g)].map(([, id = '']) => id));
+}
