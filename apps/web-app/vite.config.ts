@@ -1,29 +1,49 @@
 import { readFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import vue from '@vitejs/plugin-vue';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import { nginxHeaders, withCspSources } from './scripts/nginx-headers.ts';
 
 // Same-origin `/articles`, as behind the cluster's ingress; web-api's local address.
 const proxy = { '/articles': 'http://127.0.0.1:8081' };
+
+// The cluster mounts a ConfigMap over /config.json; WEB_APP_CONFIG names a file to serve instead
+// of public/config.json, e.g. to point the app at another Keycloak.
+const overrideConfigFile = process.env.WEB_APP_CONFIG;
+const configFile =
+  overrideConfigFile ?? fileURLToPath(new URL('public/config.json', import.meta.url));
+
+function serveConfigFile(): Plugin {
+  const send = (_req: unknown, res: ServerResponse) => {
+    res.setHeader('Content-Type', 'application/json');
+    res.setHeader('Cache-Control', 'no-cache');
+    res.end(readFileSync(configFile));
+  };
+  return {
+    name: 'serve-config-file',
+    configureServer: (server) => void server.middlewares.use('/config.json', send),
+    configurePreviewServer: (server) => void server.middlewares.use('/config.json', send),
+  };
+}
 
 /**
  * `vite preview` answers with the container's headers, so the production build runs locally under
  * the real Content-Security-Policy. Locally the IdP has its own origin, which the policy must allow.
  */
 function previewHeaders(): Record<string, string> {
-  const read = (file: string) => readFileSync(new URL(file, import.meta.url), 'utf8');
-  const headers = nginxHeaders(read('./nginx.conf'));
-  const { keycloakUrl } = JSON.parse(read('./public/config.json')) as { keycloakUrl: string };
+  const headers = nginxHeaders(readFileSync(new URL('nginx.conf', import.meta.url), 'utf8'));
+  const { keycloakUrl } = JSON.parse(readFileSync(configFile, 'utf8')) as { keycloakUrl: string };
   const csp = headers['Content-Security-Policy'];
   if (!csp) throw new Error('nginx.conf sets no Content-Security-Policy');
   headers['Content-Security-Policy'] = withCspSources(csp, 'connect-src', [
-    new URL(keycloakUrl).origin,
+    new URL(keycloakUrl, 'http://localhost:5173').origin,
   ]);
   return headers;
 }
 
 export default defineConfig({
-  plugins: [vue()],
+  plugins: [vue(), ...(overrideConfigFile ? [serveConfigFile()] : [])],
   server: { host: 'localhost', port: 5173, strictPort: true, proxy },
   preview: { host: 'localhost', port: 5173, strictPort: true, proxy, headers: previewHeaders() },
 });

@@ -9,6 +9,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const IDP = 'http://localhost:8080/auth/realms/quarkus';
 const WEB_API = 'http://localhost:8081';
 const ARTICLES = 'http://localhost:8082';
+const WEB_APP = 'http://localhost:5173';
 let stack: ChildProcess;
 let output = '';
 
@@ -29,6 +30,7 @@ beforeAll(async () => {
     `${IDP}/.well-known/openid-configuration`,
     `${WEB_API}/health/live`,
     `${ARTICLES}/health/live`,
+    `${WEB_APP}/`,
   ]) {
     const busy = await fetch(url).then(
       () => true,
@@ -47,6 +49,7 @@ beforeAll(async () => {
   await waitFor(`${IDP}/.well-known/openid-configuration`, deadline);
   await waitFor(`${ARTICLES}/health/ready`, deadline);
   await waitFor(`${WEB_API}/health/ready`, deadline);
+  await waitFor(`${WEB_APP}/config.json`, deadline);
 }, 70_000);
 
 afterAll(async () => {
@@ -78,16 +81,41 @@ describe('pnpm start', () => {
     expect(await response.json()).toHaveLength(10);
   });
 
+  it('serves the web-app on 5173, with its runtime config and /articles on the same origin', async () => {
+    const page = await fetch(`${WEB_APP}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="app">');
+    const config = (await (await fetch(`${WEB_APP}/config.json`)).json()) as Record<string, string>;
+    expect(config).toMatchObject({ keycloakUrl: 'http://localhost:8080/auth', realm: 'quarkus' });
+
+    const grant = await fetch(`${IDP}/protocol/openid-connect/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        username: 'alice',
+        password: 'alice',
+        grant_type: 'password',
+        client_id: 'frontend',
+      }),
+    });
+    const { access_token: token } = (await grant.json()) as { access_token: string };
+    const articles = await fetch(`${WEB_APP}/articles`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(articles.status).toBe(200);
+    expect(await articles.json()).toHaveLength(10);
+  });
+
   it('prints readable, prefixed log lines', () => {
     expect(output).toMatch(/\[idp\].*development IdP ready/);
     expect(output).toMatch(/\[articles\].*listening/);
     expect(output).toMatch(/\[web-api\].*listening/);
+    expect(output).toMatch(/\[web-app\].*Local:\s+http:\/\/localhost:5173\//);
   });
 
   it('stops every process on Ctrl-C', async () => {
     process.kill(-(stack.pid ?? 0), 'SIGINT');
     await once(stack, 'exit');
-    for (const url of [`${WEB_API}/health/live`, `${ARTICLES}/health/live`]) {
+    for (const url of [`${WEB_API}/health/live`, `${ARTICLES}/health/live`, `${WEB_APP}/`]) {
       expect(
         await fetch(url).then(
           () => 'up',
