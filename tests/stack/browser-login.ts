@@ -21,13 +21,14 @@ export type LoginResult = { page: LoginPage } | { callback: URL };
 export async function startLogin(idp: IdentityProvider, params: Record<string, string> = {}) {
   const browser = browserSession();
   const verifier = randomBytes(32).toString('base64url');
+  const nonce = randomBytes(8).toString('hex');
   const query = Object.entries({
     client_id: 'frontend',
     redirect_uri: APP,
     response_type: 'code',
     scope: 'openid',
     state: randomBytes(8).toString('hex'),
-    nonce: randomBytes(8).toString('hex'),
+    nonce,
     code_challenge: createHash('sha256').update(verifier).digest('base64url'),
     code_challenge_method: 'S256',
     ...params,
@@ -38,6 +39,7 @@ export async function startLogin(idp: IdentityProvider, params: Record<string, s
   let at = url;
 
   return {
+    nonce,
     /** Where the authorization request ended: the login page's URL, or the app's callback. */
     landedAt: url,
     page: () => current,

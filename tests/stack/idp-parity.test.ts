@@ -291,6 +291,16 @@ describe.each(providers)('%s, compared with Keycloak 26', (name) => {
       expect(claims.auth_time).toBeGreaterThan((claims.iat as number) - 60);
       return claims;
     };
+    // keycloak-js asks for openid only; the ID token still names the user, as Keycloak's does.
+    expect(decodePayload(String(body.id_token))).toMatchObject({
+      iss: idp().issuer,
+      aud: 'frontend',
+      sub: userId('jdoe'),
+      nonce: login.nonce,
+      preferred_username: 'jdoe',
+      name: 'John Doe',
+      email: 'jdoe@example.com',
+    });
     expect(browserClaims(body.access_token)).toMatchObject({
       preferred_username: 'jdoe',
       azp: 'frontend',

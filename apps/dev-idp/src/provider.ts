@@ -161,6 +161,7 @@ export function createProvider({ realm, issuer, basePath, signingKey }: Provider
     'password',
     'scope',
   ]);
+  provider.use(addDefaultScopes(basePath));
   provider.use(keycloakTokenResponse(realm.ssoSessionIdleTimeout));
   provider.use(allowCredentialedCors);
   return provider;
@@ -271,6 +272,26 @@ function passwordGrant(realm: Realm, resourceServer: () => ResourceServer) {
       ...(idToken && { id_token: idToken }),
       scope,
     };
+  };
+}
+
+/**
+ * keycloak-js asks for `openid` only; Keycloak grants the client's default scopes `profile` and
+ * `email` anyway, so its ID tokens carry the user's name. Added to the authorization request here.
+ */
+function addDefaultScopes(basePath: string) {
+  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
+    const { scope } = ctx.query;
+    if (ctx.path === `${OIDC}/auth` && typeof scope === 'string') {
+      const scopes = new Set(scope.split(' ').filter(Boolean));
+      if (scopes.has('openid')) {
+        scopes.add('profile').add('email');
+        ctx.query = { ...ctx.query, scope: [...scopes].join(' ') };
+        // oidc-provider derives its mount path from originalUrl and url: keep them in step.
+        Object.assign(ctx.req, { originalUrl: `${basePath}${ctx.url}` });
+      }
+    }
+    await next();
   };
 }
 

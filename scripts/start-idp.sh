@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The identity provider of `pnpm start`: the development IdP, or with IDP=keycloak a real Keycloak
+# (scripts/start-keycloak.sh --foreground) under the same URLs, so nothing else changes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+case ${IDP:-dev-idp} in
+  dev-idp) exec pnpm --filter @cns/dev-idp start ;;
+  keycloak) exec scripts/start-keycloak.sh --foreground ;;
+  *)
+    echo "start-idp.sh: error: IDP must be dev-idp (the default) or keycloak, not '$IDP'" >&2
+    exit 1
+    ;;
+esac

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# `pnpm test:keycloak`: the integration suites and the browser tests against a real Keycloak,
+# started by scripts/start-keycloak.sh on port 8080, the URLs the development IdP serves, and then
+# `IDP=keycloak pnpm start` as the README describes it. Needs ports 8080-8082 and 5173 free.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export KEYCLOAK_PORT=8080
+issuer="http://localhost:$KEYCLOAK_PORT/auth/realms/quarkus"
+step() { printf '\ntest-keycloak: == %s ==\n' "$*"; }
+
+step "starting Keycloak with the repository's realm"
+trap 'scripts/stop-keycloak.sh' EXIT
+scripts/start-keycloak.sh
+
+step "the labs' password grant, with curl"
+token=$(curl -fsS -d username=alice -d password=alice -d grant_type=password -d client_id=frontend \
+  "$issuer/protocol/openid-connect/token" | sed -n 's|.*"access_token":"\([^"]*\)".*|\1|p')
+if [ -z "$token" ]; then
+  echo "test-keycloak: error: Keycloak's token endpoint returned no access token for alice" >&2
+  exit 1
+fi
+echo "test-keycloak: Keycloak issued alice an access token (${#token} characters)"
+
+step "integration suites: the service chain and the IdP parity checks"
+KEYCLOAK_ISSUER=$issuer pnpm exec vitest run --project @cns/stack-tests \
+  tests/stack/chain.test.ts tests/stack/idp-parity.test.ts
+
+step "browser tests"
+KEYCLOAK_ISSUER=$issuer pnpm run test:e2e
+
+step "IDP=keycloak pnpm start: the lab curl's token at web-api"
+scripts/stop-keycloak.sh
+IDP=keycloak pnpm exec vitest run --project @cns/stack-tests tests/stack/start-command.test.ts
