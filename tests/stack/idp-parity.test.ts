@@ -111,12 +111,13 @@ describe.each(providers)('%s, compared with Keycloak 26', (name) => {
   it('answers the labs’ password grant with the members of a Keycloak token response, in order', async () => {
     const body = await tokens('alice');
     expect(Object.keys(body)).toEqual(TOKEN_RESPONSE_MEMBERS);
-    expect(body).toMatchObject({
-      expires_in: 60,
-      refresh_expires_in: 1800,
-      token_type: 'Bearer',
-      'not-before-policy': 0,
-    });
+    expect(body).toMatchObject({ token_type: 'Bearer', 'not-before-policy': 0 });
+    // Keycloak counts both lifetimes down from when it created the token and the session, so a
+    // slow answer says 59 and 1799: the realm's 60 s access tokens and 30 min SSO idle time.
+    expect(body.expires_in).toBeGreaterThanOrEqual(58);
+    expect(body.expires_in).toBeLessThanOrEqual(60);
+    expect(body.refresh_expires_in).toBeGreaterThanOrEqual(1795);
+    expect(body.refresh_expires_in).toBeLessThanOrEqual(1800);
     expect(scopes(body.scope)).toEqual(new Set(['profile', 'email']));
     expect(body.session_state).toBe(decodePayload(String(body.access_token)).sid);
   });
