@@ -4,8 +4,10 @@
 //	manifest-check build DIR        kustomize build, as `kubectl apply -k DIR` does
 //	manifest-check validate FILE…   strict decoding of built-in kinds; OpenAPI schema, unknown
 //	                                fields and CEL rules of Istio's CRDs
+//	manifest-check analyze FILE…    every Istio analyzer, Pods and Services in the files included
 //
-// validate prints one JSON line per document and exits 1 if any document is invalid.
+// validate prints one JSON line per document and exits 1 if any document is invalid; analyze
+// prints the analyzers' messages as a JSON array.
 package main
 
 import (
@@ -20,12 +22,22 @@ import (
 	kubeyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	istiolog "istio.io/istio/pkg/log"
 )
 
 func main() {
 	if len(os.Args) < 3 {
-		fmt.Fprintln(os.Stderr, "usage: manifest-check build DIR | manifest-check validate FILE…")
+		fmt.Fprintln(os.Stderr, "usage: manifest-check build DIR | validate FILE… | analyze FILE…")
 		os.Exit(2)
+	}
+	// Standard output carries the results; Istio's libraries log, warnings and worse only, to stderr.
+	logging := istiolog.DefaultOptions()
+	logging.OutputPaths = []string{"stderr"}
+	logging.SetDefaultOutputLevel(istiolog.OverrideScopeName, istiolog.WarnLevel)
+	if err := istiolog.Configure(logging); err != nil {
+		fmt.Fprintln(os.Stderr, "manifest-check:", err)
+		os.Exit(1)
 	}
 	var err error
 	switch os.Args[1] {
@@ -33,6 +45,8 @@ func main() {
 		err = build(os.Args[2], os.Stdout)
 	case "validate":
 		err = validateFiles(os.Args[2:], os.Stdout)
+	case "analyze":
+		err = analyze(os.Args[2:], os.Stdout)
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
