@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Lab 7: Istio authorization. By default it applies the mesh's token checks
+# (istio/04-request-authentication.yaml: RequestAuthentications, and policies that deny requests
+# without a valid token) and then the workload policies (istio/05-authorization.yaml: allow
+# nothing, then allow each caller by its service-account identity). The order matters: the
+# policies for web-api and articles require a request principal, which only exists once the
+# RequestAuthentications are in place.
+#
+# Usage: scripts/apply-authorization.sh [--deny-all | --revert]
+#   --deny-all  only the policy allow-nothing, and none of the others: every request to every
+#               workload in demo is refused (RBAC: access denied), which shows what the allow
+#               rules are for
+#   --revert    delete everything both files created: back to no authorization in the mesh
+set -euo pipefail
+# shellcheck source=SCRIPTDIR/lib/lab.sh
+. "$(dirname "$0")/lib/lab.sh"
+
+mode=apply
+for arg in "$@"; do
+  case $arg in
+    -h | --help)
+      usage
+      exit 0
+      ;;
+    --deny-all) mode=deny-all ;;
+    --revert) mode=revert ;;
+    *) usage_error "unknown argument '$arg'" ;;
+  esac
+done
+jwt=$LAB_ROOT/istio/04-request-authentication.yaml
+policies=$LAB_ROOT/istio/05-authorization.yaml
+readonly DENY_ALL=allow-nothing
+require_cluster
+
+case $mode in
+  apply)
+    say "applying istio/04-request-authentication.yaml: the mesh checks tokens"
+    kube apply -f "$jwt" >&2 || fail "kubectl could not apply it (see above)"
+    say "applying istio/05-authorization.yaml: allow nothing, then each caller by identity"
+    kube apply -f "$policies" >&2 || fail "kubectl could not apply it (see above)"
+    ;;
+  deny-all)
+    document=$(yaml_document "$policies" AuthorizationPolicy "$DENY_ALL")
+    [ -n "$document" ] || fail "istio/05-authorization.yaml has no AuthorizationPolicy $DENY_ALL"
+    say "applying only the AuthorizationPolicy $DENY_ALL from istio/05-authorization.yaml"
+    kube apply -f - <<<"$document" >&2 || fail "kubectl could not apply it (see above)"
+    others=()
+    while read -r kind name; do
+      [ "$kind" = AuthorizationPolicy ] && [ "$name" != "$DENY_ALL" ] && others+=("$name")
+    done < <(yaml_objects "$policies")
+    if [ ${#others[@]} -gt 0 ]; then
+      say "removing the allow rules, if present: ${others[*]}"
+      kube delete authorizationpolicy "${others[@]}" --namespace "$APP_NAMESPACE" --ignore-not-found >&2 ||
+        fail "kubectl could not delete them (see above)"
+    fi
+    ;;
+  revert)
+    say "deleting what istio/05-authorization.yaml and istio/04-request-authentication.yaml created"
+    kube delete -f "$policies" --ignore-not-found >&2 || fail "kubectl could not delete them (see above)"
+    kube delete -f "$jwt" --ignore-not-found >&2 || fail "kubectl could not delete them (see above)"
+    ;;
+esac
+kube get authorizationpolicy,requestauthentication --namespace "$APP_NAMESPACE" 2>/dev/null || true
+say "done: policies reach the sidecars within a few seconds"

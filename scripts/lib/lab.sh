@@ -1,0 +1,218 @@
+# Shared by the lab scripts: messages, tool checks, and where the app is (a cluster or the local
+# stack of `pnpm start`). Sourced, not run.
+# shellcheck shell=bash disable=SC2034
+
+LAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+# Names the manifests use (k8s/, istio/); tests/scripts checks that they agree.
+APP_NAMESPACE=demo
+ISTIO_NAMESPACE=istio-system
+VIRTUAL_SERVICE=demo
+TLS_SECRET=demo-credential
+REALM=quarkus
+DEFAULT_HOST=demo.k8s.local
+
+# The local stack (`pnpm start`), used when no cluster answers.
+LOCAL_IDP_URL=http://localhost:8080
+LOCAL_WEBAPI_URL=http://localhost:8081
+LOCAL_ARTICLES_URL=http://localhost:8082
+LOCAL_WEBAPP_URL=http://localhost:5173
+
+# The lab CA and the ingress certificate; kept out of git (.cache/ is ignored).
+TLS_DIR=${TLS_DIR:-$LAB_ROOT/.cache/tls}
+
+# Progress goes to stderr, so stdout stays for what a script prints on purpose (a token, a verdict).
+say() { echo "${0##*/}: $*" >&2; }
+fail() {
+  echo "${0##*/}: error: $*" >&2
+  exit "${FAIL_STATUS:-1}"
+}
+usage_error() {
+  echo "${0##*/}: $* (try --help)" >&2
+  exit 2
+}
+# Prints the comment block at the top of the running script, without the `#`.
+usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
+
+need() {
+  local hint
+  case $1 in
+    kubectl) hint="install it: https://kubernetes.io/docs/tasks/tools/ (lab 1)" ;;
+    minikube) hint="install it: https://minikube.sigs.k8s.io/docs/start/ (lab 1)" ;;
+    istioctl) hint="download Istio and put its bin/ on your PATH (lab 1)" ;;
+    curl) hint="install curl with your package manager" ;;
+    openssl) hint="install OpenSSL with your package manager" ;;
+    *) hint="install it" ;;
+  esac
+  command -v "$1" >/dev/null || FAIL_STATUS=2 fail "$1 not found: $hint"
+}
+
+# kubectl with a bound on every request, so an unreachable cluster fails instead of hanging.
+kube() { kubectl --request-timeout="${KUBECTL_REQUEST_TIMEOUT:-10s}" "$@"; }
+
+# LAB_TARGET is `cluster` when kubectl reaches a cluster, else `local` (the stack of `pnpm start`).
+# Set it to skip the probe.
+find_target() {
+  case ${LAB_TARGET:-} in
+    cluster | local) return 0 ;;
+    '') ;;
+    *) FAIL_STATUS=2 fail "LAB_TARGET must be cluster or local, not '$LAB_TARGET'" ;;
+  esac
+  if command -v kubectl >/dev/null &&
+    KUBECTL_REQUEST_TIMEOUT=5s kube get namespace default -o name >/dev/null 2>&1; then
+    LAB_TARGET=cluster
+  else
+    LAB_TARGET=local
+  fi
+}
+
+require_cluster() {
+  need kubectl
+  if ! kube get namespace default -o name >/dev/null 2>&1; then
+    local context
+    context=$(kubectl config current-context 2>/dev/null || echo none)
+    fail "no Kubernetes cluster answers (kubectl context: $context): start one with 'minikube start' (lab 1)"
+  fi
+  LAB_TARGET=cluster
+}
+
+# The public base URL of the app: INGRESS_URL, else https:// and the host of the cluster's
+# VirtualService, else nothing for the local stack (it has no ingress).
+ingress_url() {
+  if [ -n "${INGRESS_URL:-}" ]; then
+    echo "${INGRESS_URL%/}"
+    return 0
+  fi
+  find_target
+  [ "$LAB_TARGET" = cluster ] || return 0
+  local host
+  host=$(kube get virtualservice "$VIRTUAL_SERVICE" -n "$APP_NAMESPACE" \
+    -o jsonpath='{.spec.hosts[0]}' 2>/dev/null) ||
+    fail "the cluster has no VirtualService $VIRTUAL_SERVICE in namespace $APP_NAMESPACE yet: apply istio/01-ingress.yaml (lab 3), or set INGRESS_URL"
+  [ -n "$host" ] || fail "the VirtualService $VIRTUAL_SERVICE names no host"
+  echo "https://$host"
+}
+
+# The realm's token endpoint: TOKEN_URL, else through the ingress, else the local identity provider.
+token_url() {
+  if [ -n "${TOKEN_URL:-}" ]; then
+    echo "$TOKEN_URL"
+    return 0
+  fi
+  local base
+  base=$(ingress_url)
+  [ -n "$base" ] || base=$LOCAL_IDP_URL
+  echo "$base/auth/realms/$REALM/protocol/openid-connect/token"
+}
+
+# An address of a cluster node, where NodePorts answer: NODE_ADDRESS, else `minikube ip` for a
+# minikube context, else the node's external or internal IP.
+node_address() {
+  if [ -n "${NODE_ADDRESS:-}" ]; then
+    echo "$NODE_ADDRESS"
+    return 0
+  fi
+  local context address=''
+  context=$(kubectl config current-context 2>/dev/null || true)
+  if [ -n "$context" ] && command -v minikube >/dev/null; then
+    address=$(minikube --profile "$context" ip 2>/dev/null || true)
+  fi
+  if [ -z "$address" ]; then
+    address=$(kube get nodes -o jsonpath='{.items[0].status.addresses[?(@.type=="ExternalIP")].address}' 2>/dev/null || true)
+  fi
+  if [ -z "$address" ]; then
+    address=$(kube get nodes -o jsonpath='{.items[0].status.addresses[?(@.type=="InternalIP")].address}' 2>/dev/null || true)
+  fi
+  [ -n "$address" ] || fail "cannot find a node address: set NODE_ADDRESS"
+  echo "${address%% *}"
+}
+
+# http://<node>:<nodePort> of a Service in the app's namespace, or nothing if it has no NodePort.
+node_port_url() {
+  local port
+  port=$(kube get service "$1" -n "$APP_NAMESPACE" \
+    -o jsonpath='{.spec.ports[?(@.name=="http")].nodePort}' 2>/dev/null) ||
+    fail "the cluster has no Service $1 in namespace $APP_NAMESPACE: deploy the app first (lab 5)"
+  [ -n "$port" ] || return 0
+  echo "http://$(node_address):$port"
+}
+
+# web-api reached directly, without the ingress: WEBAPI_URL, else its NodePort, else the local stack.
+webapi_url() {
+  if [ -n "${WEBAPI_URL:-}" ]; then
+    echo "${WEBAPI_URL%/}"
+    return 0
+  fi
+  find_target
+  if [ "$LAB_TARGET" = local ]; then
+    echo "$LOCAL_WEBAPI_URL"
+    return 0
+  fi
+  local url
+  url=$(node_port_url web-api)
+  [ -n "$url" ] || fail "the Service web-api has no NodePort: set WEBAPI_URL"
+  echo "$url"
+}
+
+# curl options for HTTPS to the ingress: trust the lab CA (CA_CERT, else the one
+# scripts/create-tls-secret.sh made), and reach the host at INGRESS_ADDRESS if that is set.
+curl_ingress_options() {
+  local ca=${CA_CERT:-$TLS_DIR/ca.crt}
+  CURL_INGRESS_OPTIONS=()
+  if [ -n "${CA_CERT:-}" ] && [ ! -f "$CA_CERT" ]; then
+    FAIL_STATUS=2 fail "CA_CERT=$CA_CERT does not exist"
+  fi
+  [ -f "$ca" ] && CURL_INGRESS_OPTIONS+=(--cacert "$ca")
+  if [ -n "${INGRESS_ADDRESS:-}" ]; then
+    local authority host port
+    authority=${1#https://}
+    authority=${authority%%/*}
+    host=${authority%%:*}
+    port=443
+    [ "$host" = "$authority" ] || port=${authority#*:}
+    CURL_INGRESS_OPTIONS+=(--resolve "$host:$port:$INGRESS_ADDRESS")
+  fi
+  return 0
+}
+
+# Explains a failed curl by its exit code.
+curl_problem() {
+  case $1 in
+    6) echo "the host name does not resolve: add the hosts entry of lab 3, or set INGRESS_ADDRESS" ;;
+    7) echo "connection refused: nothing listens there" ;;
+    28) echo "no answer in time" ;;
+    35) echo "the TLS handshake failed" ;;
+    51 | 60) echo "the server's certificate is not trusted for this host: run scripts/create-tls-secret.sh (lab 3), or set CA_CERT" ;;
+    52) echo "the server closed the connection without an answer" ;;
+    55 | 56) echo "the connection was reset" ;;
+    *) echo "curl failed with exit code $1" ;;
+  esac
+}
+
+# Prints the documents of a multi-document YAML file (as written in istio/: `kind:` at the start
+# of a line, `metadata.name` indented by two spaces) whose kind and name match.
+yaml_document() {
+  awk -v kind="$2" -v name="$3" '
+    function flush() { if (doc_kind == kind && doc_name == name) printf "---\n%s", doc; doc = ""; doc_kind = ""; doc_name = ""; in_meta = 0 }
+    /^---/ { flush(); next }
+    /^kind:/ { doc_kind = $2 }
+    /^metadata:/ { in_meta = 1 }
+    /^[^ #]/ && !/^metadata:/ { in_meta = 0 }
+    in_meta && /^  name:/ && doc_name == "" { doc_name = $2 }
+    { doc = doc $0 "\n" }
+    END { flush() }
+  ' "$1"
+}
+
+# Prints "kind name" for each document of such a file.
+yaml_objects() {
+  awk '
+    function flush() { if (doc_kind != "") print doc_kind, doc_name; doc_kind = ""; doc_name = ""; in_meta = 0 }
+    /^---/ { flush(); next }
+    /^kind:/ { doc_kind = $2 }
+    /^metadata:/ { in_meta = 1 }
+    /^[^ #]/ && !/^metadata:/ { in_meta = 0 }
+    in_meta && /^  name:/ && doc_name == "" { doc_name = $2 }
+    END { flush() }
+  ' "$1"
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Lab 2: installs Istio with the demo profile (istiod, an ingress and an egress gateway), waits
+# until it runs, and creates the app's namespace demo with sidecar injection on
+# (k8s/namespace.yaml: label istio-injection=enabled). Running it again changes nothing that is
+# already in place.
+#
+# Usage: scripts/setup-istio.sh
+#
+# Environment:
+#   ISTIO_TIMEOUT  seconds to wait for each Istio deployment (default 300)
+set -euo pipefail
+# shellcheck source=SCRIPTDIR/lib/lab.sh
+. "$(dirname "$0")/lib/lab.sh"
+
+for arg in "$@"; do
+  case $arg in
+    -h | --help)
+      usage
+      exit 0
+      ;;
+    *) usage_error "unknown argument '$arg'" ;;
+  esac
+done
+timeout=${ISTIO_TIMEOUT:-300}
+case $timeout in '' | *[!0-9]*) usage_error "ISTIO_TIMEOUT must be a number of seconds" ;; esac
+
+need istioctl
+require_cluster
+
+say "istioctl $(istioctl version --remote=false --short 2>/dev/null || echo '(version unknown)')"
+say "checking the cluster for Istio (istioctl x precheck)"
+istioctl x precheck >&2 || fail "istioctl found problems with this cluster (see above)"
+
+say "installing Istio with the demo profile"
+istioctl install --set profile=demo --skip-confirmation >&2 || fail "istioctl install failed (see above)"
+
+for deployment in istiod istio-ingressgateway istio-egressgateway; do
+  say "waiting for $deployment"
+  kubectl rollout status "deployment/$deployment" --namespace "$ISTIO_NAMESPACE" --timeout "${timeout}s" >&2 ||
+    fail "$deployment is not ready after $timeout s: see 'kubectl get pods -n $ISTIO_NAMESPACE'"
+done
+
+say "creating the namespace $APP_NAMESPACE with sidecar injection"
+kube apply -f "$LAB_ROOT/k8s/namespace.yaml" >&2 || fail "kubectl could not apply k8s/namespace.yaml"
+injection=$(kube get namespace "$APP_NAMESPACE" -o jsonpath='{.metadata.labels.istio-injection}')
+[ "$injection" = enabled ] || fail "the namespace $APP_NAMESPACE has istio-injection='$injection', not 'enabled'"
+
+kube get pods --namespace "$ISTIO_NAMESPACE"
+say "Istio is ready; every pod created in $APP_NAMESPACE from now on gets a sidecar"
