@@ -192,7 +192,7 @@ while read -r service path protected; do
     wrong_role="-|public"
   else
     target='' via=''
-    if [ -n "$ingress" ] && [ -n "$prefix" ] && [ "${cert%%|*}" != '?' ]; then
+    if [ -n "$ingress" ] && [ -n "$prefix" ] && [ "${cert%%|*}" = ok ]; then
       target=$ingress$path via=ingress
       curl_ingress_options "$ingress"
     elif [ "${plaintext#*|}" != "${plaintext#*accepted}" ]; then

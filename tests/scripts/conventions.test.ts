@@ -1,0 +1,60 @@
+import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ROOT, run } from './lib/run-script.ts';
+
+const scripts = readdirSync(`${ROOT}scripts`)
+  .filter((name) => name.endsWith('.sh'))
+  .sort();
+const libraries = readdirSync(`${ROOT}scripts/lib`)
+  .filter((name) => name.endsWith('.sh'))
+  .map((name) => `lib/${name}`);
+const VERBS = [
+  'apply',
+  'build',
+  'check',
+  'clean',
+  'create',
+  'deploy',
+  'get',
+  'report',
+  'setup',
+  'start',
+  'stop',
+  'test',
+];
+
+describe('every script in scripts/', () => {
+  it('is found', () => {
+    expect(scripts).toContain('get-token.sh');
+    expect(scripts.length).toBeGreaterThan(10);
+  });
+
+  it.each([...scripts, ...libraries])(
+    '%s passes shellcheck, following what it sources',
+    async (script) => {
+      const result = await run('shellcheck', ['--external-sources', `scripts/${script}`]).catch(
+        (error: NodeJS.ErrnoException) => {
+          throw new Error(
+            error.code === 'ENOENT'
+              ? 'shellcheck is not installed: apt-get install shellcheck (or brew install shellcheck)'
+              : String(error),
+          );
+        },
+      );
+      expect(result.stdout + result.stderr).toBe('');
+      expect(result.code).toBe(0);
+    },
+  );
+
+  it.each(scripts)('%s is an executable bash script that stops at the first failure', (script) => {
+    const path = `${ROOT}scripts/${script}`;
+    expect(() => accessSync(path, constants.X_OK)).not.toThrow();
+    const text = readFileSync(path, 'utf8');
+    expect(text.startsWith('#!/usr/bin/env bash\n')).toBe(true);
+    expect(text).toMatch(/^set -euo pipefail$/m);
+  });
+
+  it.each(scripts)('%s is named after what it does: a verb first', (script) => {
+    expect(VERBS).toContain(script.split('-')[0]);
+  });
+});
