@@ -14,6 +14,7 @@ const VERBS = [
   'check',
   'clean',
   'create',
+  'decode',
   'deploy',
   'get',
   'report',

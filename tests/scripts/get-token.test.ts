@@ -219,3 +219,55 @@ describe('scripts/get-token.sh through an HTTPS ingress', () => {
     );
   });
 });
+
+describe('scripts/decode-token.sh', () => {
+  let idp: IdentityProvider;
+  beforeAll(async () => {
+    idp = await startDevelopmentIdp();
+  });
+  afterAll(() => idp.close());
+
+  it('prints the claims of the token in access_token, as lab 4 uses it, and says when it expires', async () => {
+    const result = await run(
+      'bash',
+      ['-c', 'export access_token=$(scripts/get-token.sh alice) && scripts/decode-token.sh'],
+      { env: { TOKEN_URL: idp.tokenUrl } },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const decoded = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(decoded).toMatchObject({
+      iss: idp.issuer,
+      preferred_username: 'alice',
+      azp: 'frontend',
+    });
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `decode-token.sh: issued by ${idp.issuer}; expires in (${realm.accessTokenLifespan}|${realm.accessTokenLifespan - 1}) s`,
+      ),
+    );
+  });
+
+  it('prints the header with --header, and refuses what is not a JWT', async () => {
+    const token = (
+      await runScript('get-token.sh', ['alice'], { env: { TOKEN_URL: idp.tokenUrl } })
+    ).stdout.trim();
+    const header = await runScript('decode-token.sh', ['--header', token]);
+    expect(JSON.parse(header.stdout)).toMatchObject({ alg: 'RS256', typ: 'JWT' });
+
+    const garbage = await runScript('decode-token.sh', ['not-a-token']);
+    expect(garbage.code).toBe(1);
+    expect(garbage.stderr).toContain('this is not a JWT');
+    const none = await runScript('decode-token.sh', []);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('no token');
+  });
+
+  it('says so when the token has expired', async () => {
+    const claims = Buffer.from(JSON.stringify({ iss: 'https://issuer', exp: 1_000 })).toString(
+      'base64url',
+    );
+    const result = await runScript('decode-token.sh', [`eyJhbGciOiJSUzI1NiJ9.${claims}.c2ln`]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/issued by https:\/\/issuer; EXPIRED \d+ s ago/);
+  });
+});

@@ -208,6 +208,37 @@ describe('scripts/report-security.sh', () => {
     expect(result.code).toBe(1);
   });
 
+  it("reads the ingress host and routes from the cluster's VirtualService", async () => {
+    const stubs = createStubs(join(scratch, 'virtual-service'), basePath, {
+      kubectl: [
+        'case "$*" in',
+        '  *"get namespace default"*) echo namespace/default ;;',
+        `  *"get virtualservice demo -n demo -o jsonpath={.spec.hosts[0]}") printf ${host} ;;`,
+        // kubectl prints an empty prefix for the catch-all route, which has no match.
+        `  *"get virtualservice demo -n demo -o jsonpath={range"*) printf '/auth keycloak.demo.svc.cluster.local\\n/articles web-api.demo.svc.cluster.local\\n web-app.demo.svc.cluster.local\\n' ;;`,
+        '  *"get service "*) ;;',
+        '  *) exit 1 ;;',
+        'esac',
+      ].join('\n'),
+    });
+    const result = await runScript('report-security.sh', [], {
+      env: {
+        PATH: stubs.path,
+        NODE_ADDRESS: '127.0.0.1',
+        INGRESS_ADDRESS: '127.0.0.1',
+        TOKEN_URL: stack.idp.tokenUrl,
+        TLS_DIR: tlsDir,
+      },
+      timeoutMs: 60_000,
+    });
+    expect(result.stdout).toContain(`Security report for https://${host}, namespace demo`);
+    const rows = parseTable(result.stdout);
+    expect(rows.articles?.[1]).toBe('- not routed');
+    for (const routed of ['web-api', 'web-app', 'keycloak']) {
+      expect(rows[routed]?.[1], routed).not.toBe('- not routed');
+    }
+  });
+
   it('explains itself with --help and refuses unknown arguments', async () => {
     const help = await runScript('report-security.sh', ['--help']);
     expect(help.code).toBe(0);

@@ -7,5 +7,7 @@ export default defineProject({
     // identity provider and the services as processes.
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // The lab checks list every problem in one message: show all of it.
+    chaiConfig: { truncateThreshold: 0 },
   },
 });
