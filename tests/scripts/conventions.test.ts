@@ -7,7 +7,10 @@ const scripts = readdirSync(`${ROOT}scripts`)
   .sort();
 const libraries = readdirSync(`${ROOT}scripts/lib`)
   .filter((name) => name.endsWith('.sh'))
-  .map((name) => `lib/${name}`);
+  .map((name) => `scripts/lib/${name}`);
+const testScripts = readdirSync(`${ROOT}tests/scripts`)
+  .filter((name) => name.endsWith('.sh'))
+  .map((name) => `tests/scripts/${name}`);
 const VERBS = [
   'apply',
   'build',
@@ -30,10 +33,10 @@ describe('every script in scripts/', () => {
     expect(scripts.length).toBeGreaterThan(10);
   });
 
-  it.each([...scripts, ...libraries])(
+  it.each([...scripts.map((name) => `scripts/${name}`), ...libraries, ...testScripts])(
     '%s passes shellcheck, following what it sources',
     async (script) => {
-      const result = await run('shellcheck', ['--external-sources', `scripts/${script}`]).catch(
+      const result = await run('shellcheck', ['--external-sources', script]).catch(
         (error: NodeJS.ErrnoException) => {
           throw new Error(
             error.code === 'ENOENT'
