@@ -2,6 +2,12 @@
 # stack of `pnpm start`). Sourced, not run.
 # shellcheck shell=bash disable=SC2034
 
+# Written for bash 4 or newer (tested with bash 5); macOS still ships bash 3.2.
+if [ "${BASH_VERSINFO[0]}" -lt 4 ]; then
+  echo "${0##*/}: error: bash $BASH_VERSION is too old: the lab scripts need bash 4 or newer (macOS: brew install bash)" >&2
+  exit 2
+fi
+
 LAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # Names the manifests use (k8s/, istio/); tests/scripts checks that they agree.
