@@ -21,6 +21,11 @@ mkdir -p "$tools/bin"
 command -v go >/dev/null || fail "go not found: install Go 1.26 or newer (https://go.dev/dl/)"
 command -v python3 >/dev/null || fail "python3 not found: install Python 3.10 or newer"
 
+# sha256sum on Linux, shasum on macOS.
+fingerprint() {
+  if command -v sha256sum >/dev/null; then sha256sum; else shasum -a 256; fi | cut -d' ' -f1
+}
+
 # Reinstalls a tool when the fingerprint of what it is built from changed.
 stamp_matches() { [ -f "$tools/$1.stamp" ] && [ "$(cat "$tools/$1.stamp")" = "$2" ]; }
 write_stamp() { printf '%s' "$2" >"$tools/$1.stamp"; }
@@ -37,7 +42,7 @@ else
   write_stamp istioctl "$istio_version"
 fi
 
-checker_sources=$(cd "$here/manifest-check" && cat go.mod go.sum ./*.go | sha256sum | cut -d' ' -f1)
+checker_sources=$(cd "$here/manifest-check" && cat go.mod go.sum ./*.go | fingerprint)
 if [ -x "$tools/bin/manifest-check" ] && stamp_matches manifest-check "$checker_sources"; then
   say "manifest-check is up to date"
 else
@@ -47,7 +52,7 @@ else
   write_stamp manifest-check "$checker_sources"
 fi
 
-requirements=$(sha256sum <"$here/requirements.txt" | cut -d' ' -f1)
+requirements=$(fingerprint <"$here/requirements.txt")
 if [ -x "$tools/venv/bin/hadolint" ] && stamp_matches venv "$requirements"; then
   say "hadolint and kubernetes-validate are installed"
 else
