@@ -107,7 +107,8 @@ describe('schemas', () => {
     ['peer-authentication-unknown-field', /unknown fields \[spec\.mtls\.mdoe\]/],
     ['request-authentication-no-scheme', /jwksUri/],
     ['duplicate-key', /already set in map/],
-    ['unknown-kind', /no validator found/],
+    ['unknown-kind', /no Istio CRD defines networking\.istio\.io\/v1, Kind=Gatway/],
+    ['peer-authentication-port-level-without-selector', /portLevelMtls requires selector/],
   ])('manifest-check refuses the fixture %s', (name, message) => {
     const [result] = manifestCheck([fixture(name)]);
     expect(result?.errors.join('\n')).toMatch(message);

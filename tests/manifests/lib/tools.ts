@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root. */
@@ -39,8 +38,6 @@ export function run(
     cwd: options.cwd ?? repoRoot,
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
-    // Istio's test helpers, linked into manifest-check, warn when these name no directory.
-    env: { ...process.env, TARGET_OUT: tmpdir(), LOCAL_OUT: tmpdir() },
   });
   if (result.error) {
     const code = (result.error as NodeJS.ErrnoException).code;
