@@ -1,13 +1,14 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { parseArticles, type Article } from '@cns/articles-contract';
 import { HttpError } from '@cns/service-kit';
-import { Pool } from 'undici';
 
 export interface ArticlesClientOptions {
   /** e.g. `http://articles:8082` */
   baseUrl: string;
   /** Deadline for a whole call: connect, headers and body. */
   timeoutMs: number;
-  /** Keep-alive connections kept open to articles. Default 64. */
+  /** Most connections open to articles at once, kept alive between calls. Default 64. */
   connections?: number;
 }
 
@@ -25,61 +26,105 @@ export interface ArticlesClient {
   close(): Promise<void>;
 }
 
+/** A list of ten articles is about 1.5 KiB; a megabyte is not a list of articles. */
+const MAX_RESPONSE_BYTES = 1_048_576;
+
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
 /**
- * Calls the articles service over a pool of keep-alive connections: no TCP handshake per request,
- * and a hard deadline so a slow upstream can never hang a caller.
+ * Calls the articles service over keep-alive connections (no TCP handshake per request) with a
+ * hard deadline, so a slow upstream can never hang a caller. Node's own HTTP client is enough here
+ * and keeps a second HTTP stack (and its memory) out of the process.
  */
 export function createArticlesClient(options: ArticlesClientOptions): ArticlesClient {
   const base = new URL(options.baseUrl);
   const basePath = base.pathname.replace(/\/$/, '');
-  const pool = new Pool(base.origin, {
-    connections: options.connections ?? 64,
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
-    connect: { timeout: options.timeoutMs },
+  const secure = base.protocol === 'https:';
+  const agent = new (secure ? HttpsAgent : HttpAgent)({
+    keepAlive: true,
+    maxSockets: options.connections ?? 64,
+    // Reuse the most recently used connection: the rest may idle out and close.
+    scheduling: 'lifo',
   });
+  const send = secure ? httpsRequest : httpRequest;
+
+  const get = (path: string, headers: Record<string, string>, signal: AbortSignal) =>
+    new Promise<Answer>((resolve, reject) => {
+      const target = { protocol: base.protocol, hostname: base.hostname, port: base.port, path };
+      const outgoing = send({ ...target, headers, agent, signal }, (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= MAX_RESPONSE_BYTES) chunks.push(chunk);
+          else
+            response.destroy(
+              new RangeError(`articles response larger than ${MAX_RESPONSE_BYTES} bytes`),
+            );
+        });
+        response.on('error', reject);
+        response.on('close', () => {
+          if (!response.complete) reject(new Error('articles closed the connection mid-response'));
+        });
+        response.on('end', () => {
+          const body = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body });
+        });
+      });
+      outgoing.on('error', reject);
+      outgoing.end();
+    });
 
   return {
     async list({ authorization, amount, traceHeaders }) {
       const path = `${basePath}/articles${amount === undefined ? '' : `?amount=${amount}`}`;
       const signal = AbortSignal.timeout(options.timeoutMs);
       try {
-        const response = await pool.request({
-          method: 'GET',
-          path,
-          headers: { ...traceHeaders, accept: 'application/json', authorization },
-          signal,
-        });
-        if (response.statusCode === 200) return parseArticles(await response.body.json());
-        throw await rejection(response.statusCode, response.headers, response.body);
+        const headers = { ...traceHeaders, accept: 'application/json', authorization };
+        const answer = await get(path, headers, signal);
+        if (answer.status === 200) return parseArticles(JSON.parse(answer.body));
+        throw rejection(answer);
       } catch (error) {
         throw upstreamError(error, signal.aborted, options.timeoutMs);
       }
     },
-    close: () => pool.close(),
+    close() {
+      agent.destroy();
+      return Promise.resolve();
+    },
   };
 }
-
-type Headers = Record<string, string | string[] | undefined>;
-type Body = { json(): Promise<unknown>; dump(): Promise<void> };
 
 /**
  * 401 and 403 mean articles judged the caller's token differently from us: say so as the same
  * status. Anything else is the upstream's failure, not the caller's.
  */
-async function rejection(status: number, headers: Headers, body: Body): Promise<HttpError> {
+function rejection({ status, headers, body }: Answer): HttpError {
   if (status !== 401 && status !== 403) {
-    await body.dump();
     return new HttpError(502, 'upstream_error', `articles service answered ${status}`);
   }
-  const upstream = (await body.json().catch(() => ({}))) as { error?: unknown };
   const challenge = headers['www-authenticate'];
   return new HttpError(
     status,
-    typeof upstream.error === 'string' ? upstream.error : 'upstream_rejected',
+    upstreamErrorCode(body),
     `articles service refused the token (${status})`,
-    { headers: typeof challenge === 'string' ? { 'WWW-Authenticate': challenge } : {} },
+    {
+      headers: typeof challenge === 'string' ? { 'WWW-Authenticate': challenge } : {},
+    },
   );
+}
+
+function upstreamErrorCode(body: string): string {
+  try {
+    const { error } = JSON.parse(body) as { error?: unknown };
+    return typeof error === 'string' ? error : 'upstream_rejected';
+  } catch {
+    return 'upstream_rejected';
+  }
 }
 
 function upstreamError(error: unknown, timedOut: boolean, timeoutMs: number): HttpError {
@@ -95,7 +140,7 @@ function upstreamError(error: unknown, timedOut: boolean, timeoutMs: number): Ht
       },
     );
   }
-  if (error instanceof TypeError || error instanceof SyntaxError) {
+  if (error instanceof TypeError || error instanceof SyntaxError || error instanceof RangeError) {
     return new HttpError(
       502,
       'upstream_invalid_response',

@@ -14,5 +14,13 @@ export function withAuthorLinks(article: Article): WebApiArticle {
   const links = Object.hasOwn(AUTHOR_LINKS, article.authorName)
     ? AUTHOR_LINKS[article.authorName]
     : undefined;
-  return { ...article, authorTwitter: links?.twitter ?? '', authorBlog: links?.blog ?? '' };
+  const { id, title, url, authorName } = article;
+  return {
+    id,
+    title,
+    url,
+    authorName,
+    authorTwitter: links?.twitter ?? '',
+    authorBlog: links?.blog ?? '',
+  };
 }

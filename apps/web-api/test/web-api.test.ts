@@ -225,6 +225,26 @@ describe('when articles fails', () => {
     expect(body).toMatchObject({ error: 'upstream_invalid_response' });
   });
 
+  it('answers 502 upstream_invalid_response to a response over 1 MiB', async () => {
+    const upstream = await startUpstream((res) =>
+      res.setHeader('content-type', 'application/json').end(`["${'x'.repeat(1_100_000)}"]`),
+    );
+    const { status, body } = await getArticles(await startWebApi(upstream.url));
+    expect(status).toBe(502);
+    expect(body).toMatchObject({ error: 'upstream_invalid_response' });
+  });
+
+  it('answers 502 upstream_unavailable when articles drops the connection mid-answer', async () => {
+    const upstream = await startUpstream((res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      res.write('[{"id":');
+      res.socket?.destroy();
+    });
+    const { status, body } = await getArticles(await startWebApi(upstream.url));
+    expect(status).toBe(502);
+    expect(body).toMatchObject({ error: 'upstream_unavailable' });
+  });
+
   it('recovers without a restart when articles comes back', async () => {
     let healthy = false;
     const upstream = await startUpstream((res) =>

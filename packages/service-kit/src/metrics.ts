@@ -41,6 +41,11 @@ export function createMetrics(service: string): Metrics {
     registers: [registry],
   });
 
+  const series = new Map<
+    string,
+    { count: { inc(): void }; time: { observe(value: number): void } }
+  >();
+
   return {
     registry,
     observe(req, res, seconds) {
@@ -48,9 +53,16 @@ export function createMetrics(service: string): Metrics {
       const route = req.route
         ? `${req.baseUrl}${String((req.route as { path: string }).path)}`
         : '(unmatched)';
-      const labels = { method: req.method, route, status: String(res.statusCode) };
-      requests.inc(labels);
-      duration.observe(labels, seconds);
+      // Bound children per series: prom-client then skips hashing the labels on every request.
+      const key = `${req.method} ${route} ${res.statusCode}`;
+      let bound = series.get(key);
+      if (bound === undefined) {
+        const labels = { method: req.method, route, status: String(res.statusCode) };
+        bound = { count: requests.labels(labels), time: duration.labels(labels) };
+        series.set(key, bound);
+      }
+      bound.count.inc();
+      bound.time.observe(seconds);
       const { errorCode, errorReason } = res.locals as { errorCode?: string; errorReason?: string };
       if ((res.statusCode === 401 || res.statusCode === 403) && errorReason)
         authFailures.inc({ reason: errorReason });
