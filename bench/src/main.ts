@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startTestIssuer } from '@cns/test-support';
 import { build } from 'esbuild';
+import { imageNodeFlags } from './image-node-flags.ts';
 import { load } from './load.ts';
 import { startServer, type Server } from './processes.ts';
 import { formatChecks, formatRuns, type Check, type Run } from './report.ts';
@@ -51,8 +52,13 @@ const idp = await startTestIssuer();
 const token = await idp.sign({}, { expiresInSeconds: 3600 });
 const headers = { authorization: `Bearer ${token}` };
 const servers: Server[] = [];
-const start = async (name: string, entry: string, env: Record<string, string> = {}) => {
-  const server = await startServer(name, entry, env);
+const start = async (
+  name: string,
+  entry: string,
+  env: Record<string, string> = {},
+  nodeFlags: string[] = [],
+) => {
+  const server = await startServer(name, entry, env, nodeFlags);
   servers.push(server);
   return server;
 };
@@ -64,16 +70,26 @@ const serviceEnv = (name: string) => ({
 });
 
 try {
+  const flags = imageNodeFlags(`${ROOT}apps/articles/Dockerfile`);
+  console.log(`running the services with their images' node flags: ${flags.join(' ') || '(none)'}`);
   const articles = await start(
     'articles',
     `${ROOT}apps/articles/dist/main.js`,
     serviceEnv('articles'),
+    flags,
   );
-  const webApi = await start('web-api', `${ROOT}apps/web-api/dist/main.js`, {
-    ...serviceEnv('web-api'),
-    ARTICLES_URL: articles.url,
-  });
-  const passthrough = await start('articles (no verification)', `${OUT}passthrough-articles.js`);
+  const webApi = await start(
+    'web-api',
+    `${ROOT}apps/web-api/dist/main.js`,
+    { ...serviceEnv('web-api'), ARTICLES_URL: articles.url },
+    imageNodeFlags(`${ROOT}apps/web-api/Dockerfile`),
+  );
+  const passthrough = await start(
+    'articles (no verification)',
+    `${OUT}passthrough-articles.js`,
+    {},
+    flags,
+  );
   const body = await (await fetch(`${webApi.url}/articles`, { headers })).text();
   writeFileSync(`${OUT}ceiling-body.json`, body);
   const ceiling = await start('node:http ceiling', `${OUT}ceiling-server.js`, {
@@ -81,17 +97,29 @@ try {
   });
 
   const targets = [
-    { name: 'chain (web-api)', url: `${webApi.url}/articles` },
-    { name: 'articles', url: `${articles.url}/articles` },
-    { name: 'articles, no verify', url: `${passthrough.url}/articles` },
-    { name: 'node:http ceiling', url: `${ceiling.url}/` },
+    { name: 'chain (web-api)', url: `${webApi.url}/articles`, through: [webApi, articles] },
+    { name: 'articles', url: `${articles.url}/articles`, through: [articles] },
+    { name: 'articles, no verify', url: `${passthrough.url}/articles`, through: [passthrough] },
+    { name: 'node:http ceiling', url: `${ceiling.url}/`, through: [ceiling] },
   ];
   const runs: Run[] = [];
   for (const target of targets) {
     await load(target.url, 16, 1, headers); // warm-up: JIT, connection pools
     for (const connections of CONNECTIONS) {
+      const cpuBefore = target.through.map((server) => server.cpuSeconds());
       const result = await load(target.url, connections, seconds, headers);
-      runs.push({ target: target.name, connections, ...result });
+      // CPU per request is steadier than requests per second on a shared machine.
+      const cpuUsPerRequest = Object.fromEntries(
+        target.through.map((server, index) => {
+          const [after, before] = [server.cpuSeconds(), cpuBefore[index]];
+          const us =
+            after === undefined || before === undefined
+              ? undefined
+              : Math.round(((after - before) * 1e6) / result.requests);
+          return [server.name, us];
+        }),
+      );
+      runs.push({ target: target.name, connections, ...result, cpuUsPerRequest });
       console.log(
         formatRuns([runs.at(-1) as Run])
           .split('\n')

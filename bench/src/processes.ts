@@ -3,11 +3,16 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
+// USER_HZ is 100 on Linux on every architecture Node.js supports.
+const CLOCK_TICKS_PER_SECOND = 100;
+
 export interface Server {
   name: string;
   url: string;
   /** Peak resident set size so far, in MB, from the kernel's high-water mark. */
   peakRssMb(): number | undefined;
+  /** CPU time (user + system) used so far, in seconds; undefined where /proc is missing. */
+  cpuSeconds(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -16,8 +21,9 @@ export async function startServer(
   name: string,
   entry: string,
   env: Record<string, string>,
+  nodeFlags: readonly string[] = [],
 ): Promise<Server> {
-  const child: ChildProcess = spawn(process.execPath, [entry], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, entry], {
     env: {
       ...process.env,
       NODE_ENV: 'production',
@@ -46,6 +52,16 @@ export async function startServer(
         return kb === undefined ? undefined : Math.round(Number(kb) / 1024);
       } catch {
         return undefined; // not Linux
+      }
+    },
+    cpuSeconds() {
+      try {
+        // Fields 14 and 15 of /proc/<pid>/stat, after the command name in parentheses.
+        const fields =
+          readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+        return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+      } catch {
+        return undefined;
       }
     },
     async stop() {

@@ -3,17 +3,21 @@ import type { LoadResult } from './load.ts';
 export interface Run extends LoadResult {
   target: string;
   connections: number;
+  /** CPU time per request of each service process the request went through, in µs. */
+  cpuUsPerRequest: Record<string, number | undefined>;
 }
 
 const pad = (value: string | number, width: number) => String(value).padStart(width);
 
 /** A fixed-width table, one line per run. */
 export function formatRuns(runs: readonly Run[]): string {
-  const header = `${'target'.padEnd(22)}${pad('conns', 6)}${pad('req/s', 9)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('errors', 8)}`;
-  const lines = runs.map(
-    (run) =>
-      `${run.target.padEnd(22)}${pad(run.connections, 6)}${pad(run.rps, 9)}${pad(run.p50Ms, 8)}${pad(run.p99Ms, 8)}${pad(run.errors, 8)}`,
-  );
+  const header = `${'target'.padEnd(22)}${pad('conns', 6)}${pad('req/s', 9)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('errors', 8)}   CPU µs per request`;
+  const lines = runs.map((run) => {
+    const cpu = Object.entries(run.cpuUsPerRequest)
+      .map(([process, us]) => `${process} ${us ?? '?'}`)
+      .join(', ');
+    return `${run.target.padEnd(22)}${pad(run.connections, 6)}${pad(run.rps, 9)}${pad(run.p50Ms, 8)}${pad(run.p99Ms, 8)}${pad(run.errors, 8)}   ${cpu}`;
+  });
   return [header, '-'.repeat(header.length), ...lines].join('\n');
 }
 
