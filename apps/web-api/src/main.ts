@@ -1,12 +1,10 @@
-import { createTokenVerifier, TokenVerificationError } from '@cns/auth';
-import { createLifecycle, createLogger, exitOnStartupFailure, serve } from '@cns/service-kit';
+import { createTokenVerifier } from '@cns/auth';
+import { runService } from '@cns/service-kit';
 import { createApp } from './app.ts';
 import { createArticlesClient } from './articles-client.ts';
 import { loadConfig } from './config.ts';
 
-try {
-  const config = loadConfig();
-  const logger = createLogger({ service: 'web-api', level: config.LOG_LEVEL });
+await runService('web-api', loadConfig, (config, context) => {
   const verifier = createTokenVerifier({
     issuer: config.OIDC_ISSUER,
     jwksUri: config.OIDC_JWKS_URI,
@@ -16,32 +14,9 @@ try {
     baseUrl: config.ARTICLES_URL,
     timeoutMs: config.ARTICLES_TIMEOUT_MS,
   });
-  const lifecycle = createLifecycle();
-  const service = await serve(
-    createApp({
-      verifier,
-      articles,
-      logger,
-      lifecycle,
-      corsOrigins: config.CORS_ALLOWED_ORIGINS,
-      rateLimit: { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST },
-    }),
-    {
-      port: config.PORT,
-      host: config.HOST,
-      logger,
-      lifecycle,
-      drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
-      onClose: () => articles.close(),
-    },
-  );
-  verifier.loadKeys().catch((error: unknown) => {
-    const reason = error instanceof TokenVerificationError ? error.reason : String(error);
-    logger.warn({ reason }, 'signing keys not loaded yet; retrying on the first request');
-  });
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => void service.shutdown());
-  }
-} catch (error) {
-  exitOnStartupFailure(error);
-}
+  return {
+    app: createApp({ verifier, articles, ...context }),
+    warmUp: () => verifier.loadKeys(),
+    onClose: () => articles.close(),
+  };
+});

@@ -7,5 +7,11 @@ export { createMetrics, type Metrics } from './metrics.ts';
 export { rateLimit, type RateLimitOptions } from './rate-limit.ts';
 export { createLogger, type Logger, type LoggerOptions } from './logger.ts';
 export { requestContext, requestIdOf } from './request-context.ts';
+export {
+  runService,
+  type ServiceConfig,
+  type ServiceContext,
+  type ServiceParts,
+} from './run-service.ts';
 export { serve, type RunningService, type ServeOptions } from './serve.ts';
 export { createServiceApp, type ServiceAppOptions } from './service-app.ts';
