@@ -46,8 +46,7 @@ case $expect in
   '') usage_error "--expect strict or --expect permissive is required" ;;
   *) usage_error "--expect must be strict or permissive, not '$expect'" ;;
 esac
-timeout=${MTLS_TIMEOUT:-10}
-case $timeout in '' | *[!0-9]*) usage_error "MTLS_TIMEOUT must be a number of seconds" ;; esac
+timeout=$(seconds_setting MTLS_TIMEOUT 10)
 need curl
 
 url=$(FAIL_STATUS=2 webapi_url)

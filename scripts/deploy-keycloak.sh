@@ -19,17 +19,8 @@ set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib/lab.sh
 . "$(dirname "$0")/lib/lab.sh"
 
-for arg in "$@"; do
-  case $arg in
-    -h | --help)
-      usage
-      exit 0
-      ;;
-    *) usage_error "unknown argument '$arg'" ;;
-  esac
-done
-timeout=${KEYCLOAK_TIMEOUT:-600}
-case $timeout in '' | *[!0-9]*) usage_error "KEYCLOAK_TIMEOUT must be a number of seconds" ;; esac
+accept_only_help "$@"
+timeout=$(seconds_setting KEYCLOAK_TIMEOUT 600)
 
 need curl
 need openssl

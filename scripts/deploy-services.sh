@@ -25,8 +25,7 @@ for arg in "$@"; do
     *) usage_error "unknown argument '$arg'" ;;
   esac
 done
-timeout=${DEPLOY_TIMEOUT:-300}
-case $timeout in '' | *[!0-9]*) usage_error "DEPLOY_TIMEOUT must be a number of seconds" ;; esac
+timeout=$(seconds_setting DEPLOY_TIMEOUT 300)
 
 require_cluster
 kube get deployment keycloak --namespace "$APP_NAMESPACE" -o name >/dev/null 2>&1 ||

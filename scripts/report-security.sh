@@ -26,17 +26,8 @@ set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib/lab.sh
 . "$(dirname "$0")/lib/lab.sh"
 
-for arg in "$@"; do
-  case $arg in
-    -h | --help)
-      usage
-      exit 0
-      ;;
-    *) usage_error "unknown argument '$arg'" ;;
-  esac
-done
-timeout=${REPORT_TIMEOUT:-5}
-case $timeout in '' | *[!0-9]*) usage_error "REPORT_TIMEOUT must be a number of seconds" ;; esac
+accept_only_help "$@"
+timeout=$(seconds_setting REPORT_TIMEOUT 5)
 FAIL_STATUS=2
 need curl
 find_target

@@ -39,6 +39,25 @@ usage_error() {
 }
 # Prints the comment block at the top of the running script, without the `#`.
 usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
+# For scripts whose only option is --help.
+accept_only_help() {
+  local arg
+  for arg in "$@"; do
+    case $arg in
+      -h | --help)
+        usage
+        exit 0
+        ;;
+      *) usage_error "unknown argument '$arg'" ;;
+    esac
+  done
+}
+# Prints the number of seconds in the environment variable named $1, or the default $2.
+seconds_setting() {
+  local value=${!1:-$2}
+  case $value in '' | *[!0-9]*) usage_error "$1 must be a number of seconds" ;; esac
+  echo "$value"
+}
 
 need() {
   local hint
