@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `pnpm test:keycloak`: the integration suites, the lab scripts and the browser tests against a real Keycloak,
+# `pnpm test:keycloak`: the integration suites and the browser tests against a real Keycloak,
 # started by scripts/start-keycloak.sh on port 8080, the URLs the development IdP serves, and then
 # `IDP=keycloak pnpm start` as the README describes it. Needs ports 8080-8082 and 5173 free.
 set -euo pipefail
@@ -25,10 +25,6 @@ echo "test-keycloak: Keycloak issued alice an access token (${#token} characters
 step "integration suites: the service chain and the IdP parity checks"
 KEYCLOAK_ISSUER=$issuer pnpm exec vitest run --reporter=verbose --project @cns/stack-tests \
   tests/stack/chain.test.ts tests/stack/idp-parity.test.ts
-
-step "lab scripts: get-token.sh, decode-token.sh and check-mtls.sh with Keycloak's tokens"
-KEYCLOAK_ISSUER=$issuer pnpm exec vitest run --reporter=verbose --project scripts \
-  tests/scripts/get-token.test.ts tests/scripts/check-mtls.test.ts
 
 step "browser tests"
 KEYCLOAK_ISSUER=$issuer pnpm run test:e2e

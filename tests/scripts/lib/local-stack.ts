@@ -17,7 +17,7 @@ export async function startDevelopmentIdp(): Promise<IdentityProvider> {
   return { name: 'dev-idp', issuer: idp.issuer, tokenUrl: idp.tokenUrl, close: idp.close };
 }
 
-/** The Keycloak named by `KEYCLOAK_ISSUER` (`pnpm test:keycloak` starts one). */
+/** The Keycloak named by `KEYCLOAK_ISSUER` (tests/scripts/run-with-keycloak.sh starts one). */
 export function runningKeycloak(): IdentityProvider | undefined {
   const issuer = process.env.KEYCLOAK_ISSUER;
   if (!issuer) return undefined;
