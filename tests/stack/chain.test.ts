@@ -1,16 +1,17 @@
 import { createApp as createArticles } from '@cns/articles/app';
 import { createTokenVerifier } from '@cns/auth';
 import { createLogger } from '@cns/service-kit';
-import { decodePayload, listen, withTamperedPayload, type Listening } from '@cns/test-support';
+import {
+  decodePayload,
+  listen,
+  passwordGrant,
+  withTamperedPayload,
+  type Listening,
+} from '@cns/test-support';
 import { createApp as createWebApi } from '@cns/web-api/app';
 import { createArticlesClient } from '@cns/web-api/articles-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  accessToken,
-  identityProvider,
-  passwordGrant,
-  type IdentityProvider,
-} from './identity-provider.ts';
+import { accessToken, identityProvider, type IdentityProvider } from './identity-provider.ts';
 
 const logger = createLogger({ service: 'stack-test', level: 'silent' });
 let idp: IdentityProvider;
@@ -94,7 +95,7 @@ describe('the secured chain with a real identity provider', () => {
   });
 
   it('answers a wrong password with invalid_grant', async () => {
-    const response = await passwordGrant(idp, 'alice', 'wrong');
+    const response = await passwordGrant(idp.tokenUrl, 'alice', 'wrong');
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({
       error: 'invalid_grant',
@@ -103,7 +104,9 @@ describe('the secured chain with a real identity provider', () => {
   });
 
   it('accepts the access token of a refresh', async () => {
-    const first = (await (await passwordGrant(idp, 'alice')).json()) as { refresh_token: string };
+    const first = (await (await passwordGrant(idp.tokenUrl, 'alice')).json()) as {
+      refresh_token: string;
+    };
     const refreshed = await fetch(idp.tokenUrl, {
       method: 'POST',
       body: new URLSearchParams({

@@ -1,4 +1,5 @@
 import { startIdp } from '@cns/dev-idp/testing';
+import { passwordGrant } from '@cns/test-support';
 
 export interface IdentityProvider {
   name: 'dev-idp' | 'keycloak';
@@ -42,27 +43,8 @@ function describeIdp(
   };
 }
 
-/** The labs' password grant: `curl -d username=… -d password=… -d grant_type=password -d client_id=frontend`. */
-export function passwordGrant(
-  idp: IdentityProvider,
-  username: string,
-  password = username,
-  extra: Record<string, string> = {},
-) {
-  return fetch(idp.tokenUrl, {
-    method: 'POST',
-    body: new URLSearchParams({
-      username,
-      password,
-      grant_type: 'password',
-      client_id: 'frontend',
-      ...extra,
-    }),
-  });
-}
-
 export async function accessToken(idp: IdentityProvider, username: string): Promise<string> {
-  const response = await passwordGrant(idp, username);
+  const response = await passwordGrant(idp.tokenUrl, username);
   if (response.status !== 200)
     throw new Error(`${username}: token endpoint answered ${response.status}`);
   return ((await response.json()) as { access_token: string }).access_token;

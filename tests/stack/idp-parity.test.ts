@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { createTokenVerifier } from '@cns/auth';
-import { decodePayload } from '@cns/test-support';
+import { decodePayload, passwordGrant } from '@cns/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP, elementIds, startLogin } from './browser-login.ts';
 import {
-  passwordGrant,
   runningKeycloak,
   startDevelopmentIdp,
   type IdentityProvider,
@@ -89,7 +88,7 @@ describe.each(providers)('%s, compared with Keycloak 26', (name) => {
     return found;
   };
   async function tokens(username: string, extra: Record<string, string> = {}) {
-    const response = await passwordGrant(idp(), username, username, extra);
+    const response = await passwordGrant(idp().tokenUrl, username, username, extra);
     expect(response.status).toBe(200);
     return (await response.json()) as Record<string, unknown>;
   }
@@ -192,14 +191,14 @@ describe.each(providers)('%s, compared with Keycloak 26', (name) => {
       ['nobody', 'nobody'],
       ['guest', ''],
     ] as const) {
-      const response = await passwordGrant(idp(), username, password);
+      const response = await passwordGrant(idp().tokenUrl, username, password);
       expect(response.status, `${username}/${password}`).toBe(400);
       expect(await response.json()).toEqual(INVALID_CREDENTIALS);
     }
   });
 
   it('refuses an unknown client with invalid_client', async () => {
-    const response = await passwordGrant(idp(), 'alice', 'alice', { client_id: 'nope' });
+    const response = await passwordGrant(idp().tokenUrl, 'alice', 'alice', { client_id: 'nope' });
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ error: 'invalid_client' });
   });
@@ -252,16 +251,7 @@ describe.each(providers)('%s, compared with Keycloak 26', (name) => {
 
   it('allows credentialed CORS at the token endpoint for the app origin only', async () => {
     const call = (origin: string) =>
-      fetch(idp().tokenUrl, {
-        method: 'POST',
-        headers: { origin },
-        body: new URLSearchParams({
-          username: 'alice',
-          password: 'alice',
-          grant_type: 'password',
-          client_id: 'frontend',
-        }),
-      });
+      passwordGrant(idp().tokenUrl, 'alice', 'alice', {}, { origin });
     const allowed = await call('http://localhost:5173');
     expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
     expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');

@@ -2,6 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { passwordGrant } from '@cns/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The README's quick start, exactly: `pnpm start` on the fixed local ports. With IDP=keycloak
@@ -92,15 +93,7 @@ describe(`pnpm start with ${KEYCLOAK ? 'Keycloak' : 'the development IdP'}`, () 
     const config = (await (await fetch(`${WEB_APP}/config.json`)).json()) as Record<string, string>;
     expect(config).toMatchObject({ keycloakUrl: 'http://localhost:8080/auth', realm: 'quarkus' });
 
-    const grant = await fetch(`${IDP}/protocol/openid-connect/token`, {
-      method: 'POST',
-      body: new URLSearchParams({
-        username: 'alice',
-        password: 'alice',
-        grant_type: 'password',
-        client_id: 'frontend',
-      }),
-    });
+    const grant = await passwordGrant(`${IDP}/protocol/openid-connect/token`, 'alice');
     const { access_token: token } = (await grant.json()) as { access_token: string };
     const articles = await fetch(`${WEB_APP}/articles`, {
       headers: { authorization: `Bearer ${token}` },

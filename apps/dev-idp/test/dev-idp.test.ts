@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createTokenVerifier } from '@cns/auth';
-import { browserSession, decodePayload } from '@cns/test-support';
+import { browserSession, decodePayload, passwordGrant } from '@cns/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIdp } from '../src/testing.ts';
 
@@ -13,21 +13,8 @@ beforeAll(async () => {
 });
 afterAll(() => idp.close());
 
-function passwordGrant(username: string, password: string, extra: Record<string, string> = {}) {
-  return fetch(idp.tokenUrl, {
-    method: 'POST',
-    body: new URLSearchParams({
-      username,
-      password,
-      grant_type: 'password',
-      client_id: 'frontend',
-      ...extra,
-    }),
-  });
-}
-
 async function tokensFor(username: string, extra: Record<string, string> = {}) {
-  const response = await passwordGrant(username, username, extra);
+  const response = await passwordGrant(idp.tokenUrl, username, username, extra);
   expect(response.status).toBe(200);
   return (await response.json()) as Record<string, string>;
 }
@@ -138,7 +125,7 @@ describe('password grant (the curl labs)', () => {
   });
 
   it('refuses a wrong password with invalid_grant, as Keycloak 26 does', async () => {
-    const response = await passwordGrant('alice', 'wrong');
+    const response = await passwordGrant(idp.tokenUrl, 'alice', 'wrong');
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({
       error: 'invalid_grant',
@@ -147,7 +134,7 @@ describe('password grant (the curl labs)', () => {
   });
 
   it('refuses an unknown client', async () => {
-    const response = await passwordGrant('alice', 'alice', { client_id: 'nope' });
+    const response = await passwordGrant(idp.tokenUrl, 'alice', 'alice', { client_id: 'nope' });
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ error: 'invalid_client' });
   });
@@ -301,17 +288,7 @@ describe('browser login: authorization code with PKCE', () => {
   });
 
   it('allows credentialed CORS for the app origin only', async () => {
-    const call = (origin: string) =>
-      fetch(idp.tokenUrl, {
-        method: 'POST',
-        headers: { origin },
-        body: new URLSearchParams({
-          username: 'alice',
-          password: 'alice',
-          grant_type: 'password',
-          client_id: 'frontend',
-        }),
-      });
+    const call = (origin: string) => passwordGrant(idp.tokenUrl, 'alice', 'alice', {}, { origin });
     const allowed = await call('http://localhost:5173');
     expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
     expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
@@ -324,15 +301,7 @@ describe('test settings', () => {
   it('can shorten the access token lifespan', async () => {
     const short = await startIdp({ accessTokenLifespan: 10 });
     try {
-      const response = await fetch(short.tokenUrl, {
-        method: 'POST',
-        body: new URLSearchParams({
-          username: 'alice',
-          password: 'alice',
-          grant_type: 'password',
-          client_id: 'frontend',
-        }),
-      });
+      const response = await passwordGrant(short.tokenUrl, 'alice');
       expect(((await response.json()) as { expires_in: number }).expires_in).toBe(10);
     } finally {
       await short.close();

@@ -7,6 +7,7 @@ export {
   withTamperedPayload,
 } from './hostile-tokens.ts';
 export { listen, type Listening } from './listen.ts';
+export { passwordGrant } from './password-grant.ts';
 export {
   createSigningKey,
   startTestIssuer,
