@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { promisify, stripVTControlCharacters } from 'node:util';
 import { passwordGrant } from '@cns/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -48,8 +48,10 @@ beforeAll(async () => {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  stack.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  stack.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  // Tools colour their output when the environment asks for it (FORCE_COLOR); compare plain text.
+  const collect = (chunk: Buffer) => (output += stripVTControlCharacters(chunk.toString()));
+  stack.stdout?.on('data', collect);
+  stack.stderr?.on('data', collect);
   const deadline = Date.now() + STARTUP_MS;
   await waitFor(`${IDP}/.well-known/openid-configuration`, deadline);
   await waitFor(`${ARTICLES}/health/ready`, deadline);
