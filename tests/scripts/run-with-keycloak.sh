@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-KEYCLOAK_PORT=$(node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })")
+KEYCLOAK_PORT=$(node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { process.stdout.write(String(s.address().port)); s.close(); })")
 export KEYCLOAK_PORT
 trap 'scripts/stop-keycloak.sh' EXIT
 scripts/start-keycloak.sh
