@@ -23,7 +23,8 @@ fail() {
   echo "${0##*/}: error: $*" >&2
   exit 1
 }
-usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
+# shellcheck source=SCRIPTDIR/lib/usage.sh
+. "$(dirname "$0")/lib/usage.sh"
 
 apps=()
 for arg in "$@"; do

@@ -29,8 +29,6 @@ DEPENDENCY_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.11.0
 START_TIMEOUT=${KEYCLOAK_START_TIMEOUT:-300}
 foreground=false
 
-usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
-
 for arg in "$@"; do
   case $arg in
     --foreground) foreground=true ;;
@@ -38,7 +36,7 @@ for arg in "$@"; do
       usage
       exit 0
       ;;
-    *) fail "unknown option '$arg' (try --help)" ;;
+    *) usage_error "unknown argument '$arg'" ;;
   esac
 done
 case $START_TIMEOUT in

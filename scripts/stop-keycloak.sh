@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # Stops the Keycloak that scripts/start-keycloak.sh started in the background on KEYCLOAK_PORT
 # (default 8080). Does nothing if none is running.
+#
+# Usage: scripts/stop-keycloak.sh
+#
+# Environment:
+#   KEYCLOAK_PORT  the port it was started on (default 8080)
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib/keycloak.sh
 . "$(dirname "$0")/lib/keycloak.sh"
+accept_only_help "$@"
 
 if ! pid=$(running_pid); then
   rm -f "$PID_FILE"

@@ -2,8 +2,13 @@
 # `pnpm test:keycloak`: the integration suites and the browser tests against a real Keycloak,
 # started by scripts/start-keycloak.sh on port 8080, the URLs the development IdP serves, and then
 # `IDP=keycloak pnpm start` as the README describes it. Needs ports 8080-8082 and 5173 free.
+#
+# Usage: scripts/test-keycloak.sh   (or: pnpm test:keycloak)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=SCRIPTDIR/lib/usage.sh
+. scripts/lib/usage.sh
+accept_only_help "$@"
 
 export KEYCLOAK_PORT=8080
 issuer="http://localhost:$KEYCLOAK_PORT/auth/realms/quarkus"

@@ -3,6 +3,8 @@
 
 KEYCLOAK_VERSION=26.7.3
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=SCRIPTDIR/usage.sh
+. "$REPO_ROOT/scripts/lib/usage.sh"
 REALM_FILE="$REPO_ROOT/k8s/keycloak/quarkus-realm.json"
 KEYCLOAK_PORT=${KEYCLOAK_PORT:-8080}
 # Kept out of git (.gitignore); delete it to start from a clean download.

@@ -9,6 +9,8 @@ if [ "${BASH_VERSINFO[0]}" -lt 4 ]; then
 fi
 
 LAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=SCRIPTDIR/usage.sh
+. "$LAB_ROOT/scripts/lib/usage.sh"
 
 # Names the manifests use (k8s/, istio/); tests/scripts checks that they agree.
 APP_NAMESPACE=demo
@@ -32,25 +34,6 @@ say() { echo "${0##*/}: $*" >&2; }
 fail() {
   echo "${0##*/}: error: $*" >&2
   exit "${FAIL_STATUS:-1}"
-}
-usage_error() {
-  echo "${0##*/}: $* (try --help)" >&2
-  exit 2
-}
-# Prints the comment block at the top of the running script, without the `#`.
-usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
-# For scripts whose only option is --help.
-accept_only_help() {
-  local arg
-  for arg in "$@"; do
-    case $arg in
-      -h | --help)
-        usage
-        exit 0
-        ;;
-      *) usage_error "unknown argument '$arg'" ;;
-    esac
-  done
 }
 # Prints the number of seconds in the environment variable named $1, or the default $2.
 seconds_setting() {

@@ -58,6 +58,16 @@ describe('every script in scripts/', () => {
     expect(text).toMatch(/^set -euo pipefail$/m);
   });
 
+  // The labs promise it, and a script that ignored --help would start doing its work instead.
+  it.each(scripts)('%s prints its usage for --help and does nothing else', async (script) => {
+    const help = await run(`${ROOT}scripts/${script}`, ['--help'], { timeoutMs: 10_000 });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(
+      new RegExp(`^Usage: scripts/${script.replace('.', '\\.')}\\b`, 'm'),
+    );
+    expect(help.stderr).toBe('');
+  });
+
   it.each(scripts)('%s is named after what it does: a verb first', (script) => {
     expect(VERBS).toContain(script.split('-')[0]);
   });

@@ -94,8 +94,8 @@ describe('scripts/start-keycloak.sh', () => {
 
   it('refuses an unknown option and a port that is not a number', async () => {
     const option = await run('start-keycloak.sh', ['--detach'], {});
-    expect(option.code).toBe(1);
-    expect(option.stderr).toContain("unknown option '--detach'");
+    expect(option.code).toBe(2);
+    expect(option.stderr).toContain("unknown argument '--detach'");
     const port = await run('start-keycloak.sh', [], { KEYCLOAK_PORT: 'http' });
     expect(port.code).toBe(1);
     expect(port.stderr).toContain("KEYCLOAK_PORT must be a port number, not 'http'");
