@@ -4,7 +4,6 @@ import {
   customFetch,
   errors,
   jwtVerify,
-  type JSONWebKeySet,
   type JWTVerifyGetKey,
 } from 'jose';
 import { toAccessToken, type AccessToken, type KeycloakClaims } from './access-token.ts';
@@ -48,7 +47,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): RemoteTokenV
     cacheMaxAge: resolved.jwksCacheMaxAgeMs,
     [customFetch]: fetchKeys,
   });
-  const keys = withLastKnownKeys(remoteKeys);
+  const keys = withLastKnownKeys(remoteKeys, resolved.jwksCooldownMs);
   const verified = createVerifiedTokenCache(resolved.verifiedTokenCacheSize);
   const verifyOptions = {
     issuer: resolved.issuer,
@@ -85,17 +84,37 @@ export function createTokenVerifier(options: TokenVerifierOptions): RemoteTokenV
 /**
  * Stale-if-error: when the key set is due for a refresh but the IdP cannot be reached, keep
  * verifying with the keys last fetched rather than failing every request during an IdP outage.
+ * Only the request that finds the IdP failing waits for it (up to the fetch timeout); after that the
+ * last keys answer at once, and the IdP is asked again in the background at most once per
+ * `retryMs` until it answers, so a hanging IdP neither slows every request nor gets hammered.
  */
-function withLastKnownKeys(remote: ReturnType<typeof createRemoteJWKSet>): JWTVerifyGetKey {
-  let lastKnown: { jwks: JSONWebKeySet; keys: JWTVerifyGetKey } | undefined;
+function withLastKnownKeys(
+  remote: ReturnType<typeof createRemoteJWKSet>,
+  retryMs: number,
+): JWTVerifyGetKey {
+  let lastKnown: JWTVerifyGetKey | undefined;
+  let lastAttempt = 0;
+  const retryInBackground = () => {
+    if (performance.now() - lastAttempt < retryMs) return;
+    lastAttempt = performance.now();
+    remote.reload().then(
+      () => (lastKnown = undefined),
+      () => undefined, // still down: keep the last keys and try again later
+    );
+  };
   return async (header, token) => {
+    if (lastKnown) {
+      retryInBackground();
+      return lastKnown(header, token);
+    }
     try {
       return await remote(header, token);
     } catch (error) {
       const jwks = remote.jwks();
       if (classify(error)?.reason !== 'jwks_unavailable' || !jwks) throw error;
-      if (lastKnown?.jwks !== jwks) lastKnown = { jwks, keys: createLocalJWKSet(jwks) };
-      return lastKnown.keys(header, token);
+      lastKnown = createLocalJWKSet(jwks);
+      lastAttempt = performance.now();
+      return lastKnown(header, token);
     }
   };
 }

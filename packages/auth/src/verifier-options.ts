@@ -27,11 +27,11 @@ export interface TokenVerifierOptions {
   algorithms?: readonly AsymmetricAlgorithm[];
   /** Expected JOSE header `typ`. Default: `'JWT'`, what Keycloak sets on access tokens. */
   tokenType?: string;
-  /** Seconds of clock skew tolerated on `exp`, `nbf` and `iat`. Default 5, at most 60. */
+  /** Seconds of clock skew tolerated on `exp` and `nbf`. Default 5, at most 60. */
   clockToleranceSeconds?: number;
   /** JWKS fetch timeout in ms. Default 5000. */
   jwksTimeoutMs?: number;
-  /** Minimum ms between refetches caused by an unknown `kid`. Default 30000. */
+  /** Minimum ms between refetches for an unknown `kid`, and between retries of a failing IdP. Default 30000. */
   jwksCooldownMs?: number;
   /** Maximum age of the cached key set in ms. Default 600000. */
   jwksCacheMaxAgeMs?: number;

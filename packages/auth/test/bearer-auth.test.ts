@@ -355,6 +355,51 @@ describe('the key set', () => {
       idp.setAvailable(true);
     }
   });
+  it('waits for a hanging IdP once, then answers from the last keys and retries in the background', async () => {
+    let hanging = false;
+    let served = 0;
+    // Passes the issuer's keys through until told to hang: accepts connections, never answers.
+    const jwks = await listen((_req, res) => {
+      if (hanging) return;
+      served++;
+      void fetch(idp.jwksUri)
+        .then((keys) => keys.text())
+        .then((keys) => res.writeHead(200, { 'content-type': 'application/json' }).end(keys));
+    });
+    try {
+      const verifier = createTokenVerifier({
+        issuer: idp.issuer,
+        jwksUri: `${jwks.url}/certs`,
+        audience: 'articles',
+        jwksTimeoutMs: 500,
+        jwksCacheMaxAgeMs: 1,
+        jwksCooldownMs: 200,
+      });
+      await verifier.verify(await idp.sign());
+      hanging = true;
+      await verifier.verify(await idp.sign()); // the refresh falls due: waits 500 ms, then falls back
+      const tokens = await Promise.all(Array.from({ length: 5 }, () => idp.sign()));
+      const started = performance.now();
+      for (const token of tokens) await verifier.verify(token); // new tokens: the cache cannot help
+      expect(performance.now() - started).toBeLessThan(500); // none of them waited for the IdP
+
+      hanging = false;
+      const rotated = await idp.rotateKey();
+      const deadline = Date.now() + 5_000;
+      let accepted = false;
+      while (!accepted && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        accepted = await verifier.verify(await idp.sign({}, { key: rotated })).then(
+          () => true,
+          () => false,
+        );
+      }
+      expect(accepted).toBe(true); // the IdP is back: its new key is used without a restart
+      expect(served).toBeLessThan(10); // retried once per cooldown, not once per request
+    } finally {
+      await jwks.close();
+    }
+  });
 });
 
 describe('options are checked at boot', () => {
