@@ -1,4 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { loadConfig as loadArticlesConfig } from '@cns/articles/config';
+import { loadConfig as loadWebApiConfig } from '@cns/web-api/config';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   backendsOf,
@@ -123,6 +125,16 @@ describe('routing', () => {
         expect(targetPortOf(manifests, service, port.port)).toBeGreaterThan(0);
       }
     }
+  });
+
+  // A misspelt variable would be dropped silently and leave its default in force.
+  it.each([
+    ['articles', loadArticlesConfig],
+    ['web-api', loadWebApiConfig],
+  ] as const)('configures %s only with variables it reads, each valid', (app, loadConfig) => {
+    const env = { ...oidc(), ...configMapData(manifests, `${app}-config`) };
+    const config = loadConfig(env); // throws, naming each invalid variable
+    for (const name of Object.keys(env)) expect(Object.keys(config)).toContain(name);
   });
 
   it('tells each service to listen on the port its container and Service declare', () => {

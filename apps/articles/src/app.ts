@@ -9,7 +9,10 @@ import {
 import type { Express } from 'express';
 import { articlesRoutes } from './articles-routes.ts';
 
-export interface AppDeps extends Pick<ServiceAppOptions, 'corsOrigins' | 'rateLimit'> {
+export interface AppDeps extends Pick<
+  ServiceAppOptions,
+  'corsOrigins' | 'rateLimit' | 'trustedProxyHops'
+> {
   verifier: TokenVerifier;
   logger: Logger;
   lifecycle?: Lifecycle;

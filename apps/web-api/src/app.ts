@@ -10,7 +10,10 @@ import type { Express } from 'express';
 import type { ArticlesClient } from './articles-client.ts';
 import { webApiRoutes } from './web-api-routes.ts';
 
-export interface AppDeps extends Pick<ServiceAppOptions, 'corsOrigins' | 'rateLimit'> {
+export interface AppDeps extends Pick<
+  ServiceAppOptions,
+  'corsOrigins' | 'rateLimit' | 'trustedProxyHops'
+> {
   verifier: TokenVerifier;
   articles: ArticlesClient;
   logger: Logger;

@@ -101,9 +101,16 @@ export function createArticlesClient(options: ArticlesClientOptions): ArticlesCl
 
 /**
  * 401 and 403 mean articles judged the caller's token differently from us: say so as the same
- * status. Anything else is the upstream's failure, not the caller's.
+ * status. 429 means articles is busy, not that the caller sent too much: 503 with its Retry-After.
+ * Anything else is the upstream's failure, not the caller's.
  */
 function rejection({ status, headers, body }: Answer): HttpError {
+  if (status === 429) {
+    const retryAfter = headers['retry-after'];
+    return new HttpError(503, 'upstream_busy', 'articles service is busy; retry later', {
+      headers: typeof retryAfter === 'string' ? { 'Retry-After': retryAfter } : {},
+    });
+  }
   if (status !== 401 && status !== 403) {
     return new HttpError(502, 'upstream_error', `articles service answered ${status}`);
   }

@@ -212,6 +212,19 @@ describe('when articles fails', () => {
     });
   });
 
+  it('answers 503 upstream_busy with its Retry-After when articles limits the rate', async () => {
+    const upstream = await startUpstream((res) =>
+      res.writeHead(429, { 'retry-after': '2', 'content-type': 'application/json' }).end('{}'),
+    );
+    const { status, headers, body } = await getArticles(await startWebApi(upstream.url));
+    expect(status).toBe(503);
+    expect(headers.get('retry-after')).toBe('2');
+    expect(body).toEqual({
+      error: 'upstream_busy',
+      error_description: 'articles service is busy; retry later',
+    });
+  });
+
   it.each([
     ['not JSON', 'not json'],
     ['an object instead of a list', '{"articles":[]}'],

@@ -13,6 +13,8 @@ export function rejectLargeBodies(maxBytes: number): RequestHandler {
         413,
         'payload_too_large',
         `request bodies over ${maxBytes} bytes are not accepted`,
+        // Closing is the only way not to read the rest: a kept-alive connection would drain it.
+        { headers: { Connection: 'close' } },
       );
     }
     next();

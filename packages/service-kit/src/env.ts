@@ -34,10 +34,15 @@ export const serviceEnv = {
           ),
       ),
     ),
-  /** Sustained requests per second per client address; 0 turns the limit off. */
+  /** Sustained requests per second per client address (see TRUSTED_PROXY_HOPS); 0: off. */
   RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).max(1_000_000).default(50),
   /** Requests a client may send at once before the sustained rate applies. */
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  /**
+   * Proxies in front of the service whose `X-Forwarded-For` entries are trusted to name the client:
+   * 0 takes the connection's address; 1 behind Istio's ingress gateway and sidecar.
+   */
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
 };
 
 /** The configuration is unusable; the message lists every problem, one per line. */

@@ -16,9 +16,9 @@ interface Bucket {
 }
 
 /**
- * A token bucket per client address, checked before any token is verified, so a flood of forged
- * tokens costs the service almost nothing. Behind Istio every request arrives from the sidecar, so
- * the limit acts per pod; per-user limits belong at the gateway.
+ * A token bucket per client address (`req.ip`: see `trustedProxyHops` of the service app), checked
+ * before any token is verified, so a flood of forged tokens costs the service almost nothing.
+ * Per-user limits belong at the gateway, which knows the user before any token is verified here.
  */
 export function rateLimit({
   perSecond,
@@ -28,7 +28,7 @@ export function rateLimit({
   if (perSecond === 0) return (_req, _res, next) => next();
   const buckets = new Map<string, Bucket>();
   return (req, _res, next) => {
-    const key = req.socket.remoteAddress ?? 'unknown';
+    const key = req.ip ?? 'unknown';
     const now = performance.now();
     const bucket = buckets.get(key) ?? { tokens: burst, updated: now };
     buckets.delete(key); // re-inserted below: Map order is least recently seen first

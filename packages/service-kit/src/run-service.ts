@@ -15,6 +15,7 @@ export interface ServiceContext {
   lifecycle: Lifecycle;
   corsOrigins: readonly string[];
   rateLimit: RateLimitOptions;
+  trustedProxyHops: number;
 }
 
 /** What a service gives the runner. */
@@ -52,6 +53,7 @@ export async function runService<Config extends ServiceConfig>(
       lifecycle,
       corsOrigins: config.CORS_ALLOWED_ORIGINS,
       rateLimit: { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST },
+      trustedProxyHops: config.TRUSTED_PROXY_HOPS,
     });
     const service = await serve(parts.app, {
       port: config.PORT,

@@ -24,6 +24,13 @@ export interface ServiceAppOptions {
   corsOrigins?: readonly string[];
   /** Per-client limit on everything but health and metrics. Default: 50/s, bursts of 100. */
   rateLimit?: RateLimitOptions;
+  /**
+   * How many proxies in front of the service append to `X-Forwarded-For`, so `req.ip` (and the rate
+   * limit) names the client rather than the proxy. Behind Istio the sidecar connects from
+   * 127.0.0.6 and the ingress gateway appends the client's address: 1. Default 0: the header is
+   * ignored, since without a proxy that sets it a client could claim any address.
+   */
+  trustedProxyHops?: number;
 }
 
 /**
@@ -43,6 +50,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.disable('x-powered-by');
   // Responses are per-user JSON marked no-cache: hashing each body for an ETag costs CPU for nothing.
   app.disable('etag');
+  app.set('trust proxy', options.trustedProxyHops ?? 0);
   app.use(requestContext(logger, lifecycle, metrics));
   app.use(securityHeaders);
   app.use(healthRoutes(lifecycle));

@@ -151,6 +151,7 @@ describe('limits', () => {
     const { url } = await start();
     const response = await fetch(`${url}/items/1`, { method: 'POST', body: 'x'.repeat(2048) });
     expect(response.status).toBe(413);
+    expect(response.headers.get('connection')).toBe('close'); // so the rest is never read
     expect(await response.json()).toMatchObject({ error: 'payload_too_large' });
   });
 
@@ -166,6 +167,22 @@ describe('limits', () => {
       error_description: 'too many requests; retry later',
     });
     for (let i = 0; i < 5; i++) expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+  });
+
+  it('keys the limit on the connection, not on X-Forwarded-For, unless a proxy is trusted', async () => {
+    const limit = { perSecond: 1, burst: 1 };
+    const as = (url: string, client: string) =>
+      fetch(`${url}/items/1`, { headers: { 'x-forwarded-for': client } }).then((r) => r.status);
+    const direct = await start({ rateLimit: limit });
+    expect([await as(direct.url, '192.0.2.1'), await as(direct.url, '192.0.2.2')]).toEqual([
+      200, 429,
+    ]); // a client cannot escape the limit by claiming another address
+
+    const proxied = await start({ rateLimit: limit, trustedProxyHops: 1 });
+    // The trusted proxy appends the address it saw; what the client wrote before it is not used.
+    expect(await as(proxied.url, '192.0.2.1')).toBe(200);
+    expect(await as(proxied.url, '192.0.2.2')).toBe(200);
+    expect(await as(proxied.url, '198.51.100.7, 192.0.2.1')).toBe(429);
   });
 });
 
