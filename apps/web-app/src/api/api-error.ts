@@ -7,6 +7,7 @@ export type ProblemKind =
   | 'forbidden'
   | 'articles_unavailable'
   | 'web_api_unavailable'
+  | 'rate_limited'
   | 'invalid_request'
   | 'unexpected';
 
@@ -32,11 +33,13 @@ export class ApiError extends Error {
   }
 }
 
-function kindOfStatus(status: number): ProblemKind {
+function kindOf(status: number, code: string | undefined): ProblemKind {
   if (status === 401) return 'session_expired';
   if (status === 403) return 'forbidden';
   if (status === 400) return 'invalid_request';
-  if (status === 502 || status === 504) return 'articles_unavailable';
+  if (status === 429) return 'rate_limited';
+  // upstream_busy: articles turned web-api away for now; other 503s mean web-api cannot work.
+  if (status === 502 || status === 504 || code === 'upstream_busy') return 'articles_unavailable';
   if (status === 503) return 'web_api_unavailable';
   return 'unexpected';
 }
@@ -60,7 +63,7 @@ export function toApiError(error: unknown): ApiError {
       const status = error.response.status;
       const body = errorBody(error.response.data);
       const message = body.error_description ?? `web-api answered HTTP ${status}`;
-      return new ApiError(kindOfStatus(status), message, { status, code: body.error });
+      return new ApiError(kindOf(status, body.error), message, { status, code: body.error });
     }
     const message =
       error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT'

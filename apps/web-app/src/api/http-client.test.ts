@@ -8,7 +8,8 @@ import { createArticlesApi } from './articles-api.ts';
 import { createHttpClient } from './http-client.ts';
 
 // A stand-in for web-api over real HTTP: `/status/<code>` answers with that status and web-api's
-// error body, `/status/<code>/html` with a proxy's HTML page, `/hang` never answers.
+// error body (error `code_<code>`, or the one in `/status/<code>/error/<error>`),
+// `/status/<code>/html` with a proxy's HTML page, `/hang` never answers.
 let server: Server;
 let baseURL: string;
 const seen: IncomingHttpHeaders[] = [];
@@ -26,7 +27,8 @@ beforeAll(async () => {
       res.setHeader('content-type', 'application/json').end('{"articles":[]}');
       return;
     }
-    const [, status = '500', html] = /^\/status\/(\d+)(\/html)?$/.exec(url) ?? [];
+    const [, status = '500', html, error = `code_${status}`] =
+      /^\/status\/(\d+)(?:(\/html)|\/error\/(\w+))?$/.exec(url) ?? [];
     res.statusCode = Number(status);
     if (html) {
       res.setHeader('content-type', 'text/html').end('<h1>Bad Gateway</h1>');
@@ -34,7 +36,7 @@ beforeAll(async () => {
     }
     res
       .setHeader('content-type', 'application/json')
-      .end(JSON.stringify({ error: `code_${status}`, error_description: `described ${status}` }));
+      .end(JSON.stringify({ error, error_description: `described ${status}` }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -76,6 +78,7 @@ describe('the web-app HTTP client', () => {
     [502, 'articles_unavailable'],
     [504, 'articles_unavailable'],
     [503, 'web_api_unavailable'],
+    [429, 'rate_limited'],
     [500, 'unexpected'],
   ])('classifies HTTP %i as %s, keeping web-api’s error code', async (status, kind) => {
     const error = await failure(`/status/${status}`);
@@ -84,6 +87,14 @@ describe('the web-app HTTP client', () => {
       status,
       code: `code_${status}`,
       message: `described ${status}`,
+    });
+  });
+
+  it('classifies a 503 upstream_busy as articles unavailable: web-api itself works', async () => {
+    expect(await failure('/status/503/error/upstream_busy')).toMatchObject({
+      kind: 'articles_unavailable',
+      status: 503,
+      code: 'upstream_busy',
     });
   });
 

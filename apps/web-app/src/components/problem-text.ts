@@ -32,6 +32,11 @@ export const PROBLEM_TEXT: Readonly<Record<ProblemKind, ProblemText>> = {
     explanation: 'The request did not reach a working web-api. Try again shortly.',
     action: 'retry',
   },
+  rate_limited: {
+    title: 'Too many requests.',
+    explanation: 'web-api limits how often one address may call it. Wait a moment, then try again.',
+    action: 'retry',
+  },
   invalid_request: {
     title: 'web-api refused the request as invalid.',
     explanation: 'This is a defect in the web-app; the details below say what web-api objected to.',
