@@ -4,8 +4,11 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 /** Prometheus metrics of one service instance, in a registry of its own. */
 export interface Metrics {
   registry: Registry;
-  /** Records a finished request; called by the request context middleware. */
-  observe(req: Request, res: Response, seconds: number): void;
+  /**
+   * Records a request that ended with `status` (499 when the client left before the answer);
+   * called by the request context middleware.
+   */
+  observe(req: Request, res: Response, status: number, seconds: number): void;
   /** `GET /metrics` in the Prometheus text format. */
   handler: RequestHandler;
 }
@@ -48,26 +51,25 @@ export function createMetrics(service: string): Metrics {
 
   return {
     registry,
-    observe(req, res, seconds) {
+    observe(req, res, status, seconds) {
       // The route pattern, not the path: unmatched paths would make a label value per request.
       const route = req.route
         ? `${req.baseUrl}${String((req.route as { path: string }).path)}`
         : '(unmatched)';
       // Bound children per series: prom-client then skips hashing the labels on every request.
-      const key = `${req.method} ${route} ${res.statusCode}`;
+      const key = `${req.method} ${route} ${status}`;
       let bound = series.get(key);
       if (bound === undefined) {
-        const labels = { method: req.method, route, status: String(res.statusCode) };
+        const labels = { method: req.method, route, status: String(status) };
         bound = { count: requests.labels(labels), time: duration.labels(labels) };
         series.set(key, bound);
       }
       bound.count.inc();
       bound.time.observe(seconds);
       const { errorCode, errorReason } = res.locals as { errorCode?: string; errorReason?: string };
-      if ((res.statusCode === 401 || res.statusCode === 403) && errorReason)
+      if ((status === 401 || status === 403) && errorReason)
         authFailures.inc({ reason: errorReason });
-      if (res.statusCode >= 502 && res.statusCode <= 504 && errorCode)
-        upstreamErrors.inc({ code: errorCode });
+      if (status >= 502 && status <= 504 && errorCode) upstreamErrors.inc({ code: errorCode });
     },
     handler: async (_req, res) => {
       res.set('Content-Type', registry.contentType).send(await registry.metrics());

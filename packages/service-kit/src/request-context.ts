@@ -29,10 +29,14 @@ export function requestIdOf(res: Response): string {
   return String(res.locals.requestId);
 }
 
+/** nginx's code for a request whose client closed the connection before the answer was sent. */
+const CLIENT_CLOSED_REQUEST = 499;
+
 /**
  * Gives every request an id (the caller's `x-request-id` if well-formed, else a new UUID), echoes it
- * in the response, records metrics, and logs one line when the response is done: failures at info
- * or above, successes at debug so the hot path stays quiet.
+ * in the response, records metrics, and logs one line when the exchange is over: failures at info
+ * or above, successes at debug so the hot path stays quiet. A request the client gave up on counts
+ * as 499, so the slow requests that made clients leave are not missing from logs and metrics.
  */
 export function requestContext(
   logger: Logger,
@@ -50,10 +54,10 @@ export function requestContext(
 
     const path = req.path;
     const started = process.hrtime.bigint();
-    res.once('finish', () => {
+    res.once('close', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics.observe(req, res, seconds);
-      const status = res.statusCode;
+      const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST;
+      metrics.observe(req, res, status, seconds);
       const level = status >= 500 ? 'error' : status >= 400 ? 'info' : 'debug';
       if (!logger.isLevelEnabled(level)) return;
       const locals = res.locals as ErrorLocals;

@@ -44,6 +44,7 @@ function testRoutes() {
   routes.get('/upstream', () => {
     throw new HttpError(504, 'upstream_timeout', 'too slow');
   });
+  routes.get('/never', () => undefined); // answers only when the client has long gone
   return routes;
 }
 
@@ -187,6 +188,21 @@ describe('limits', () => {
 });
 
 describe('metrics', () => {
+  it('logs and counts a request the client gave up on as 499', async () => {
+    const { url, lines } = await start();
+    await expect(fetch(`${url}/never`, { signal: AbortSignal.timeout(200) })).rejects.toThrow();
+    const deadline = Date.now() + 2_000;
+    while (!lines.some((line) => line.msg === 'request') && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(lines.find((line) => line.msg === 'request')).toMatchObject({
+      path: '/never',
+      status: 499,
+    });
+    expect(await (await fetch(`${url}/metrics`)).text()).toContain(
+      'http_requests_total{method="GET",route="/never",status="499",service="test"} 1',
+    );
+  });
+
   it('counts requests by route pattern and status, auth failures by reason and upstream errors by code', async () => {
     const { url } = await start();
     await fetch(`${url}/items/1`);
