@@ -27,8 +27,9 @@ export interface RunningService {
 
 /**
  * Listens, and knows how to stop gracefully: fail readiness, wait for the drain delay, stop
- * accepting, let in-flight requests finish (answers now say `Connection: close`), then cut what is
- * left after the timeout.
+ * accepting, let in-flight requests finish (Node closes each connection once its answer is sent;
+ * requests arriving while draining are told `Connection: close`), then cut what is left after the
+ * timeout.
  *
  * @example
  * ```ts
@@ -39,9 +40,11 @@ export interface RunningService {
 export async function serve(app: RequestListener, options: ServeOptions): Promise<RunningService> {
   const { logger, lifecycle, drainDelayMs = 0, shutdownTimeoutMs = 10_000 } = options;
   const server = createServer(app);
-  // Outlive the keep-alive of proxies in front (Envoy, load balancers) so they close first.
+  // Outlive the keep-alive of proxies in front so they close idle connections first: the
+  // DestinationRules in istio/ give Envoy 60 s, and cloud load balancers commonly use 60 s.
   server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  // A slow client gets 10 s to send its headers and 30 s for the whole request.
+  server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   server.on('clientError', answerClientError);
 

@@ -1,3 +1,4 @@
+import { Agent, get } from 'node:http';
 import { connect } from 'node:net';
 import { Router } from 'express';
 import { describe, expect, it } from 'vitest';
@@ -72,6 +73,27 @@ describe('serve', () => {
     expect(await response.json()).toEqual({ done: true });
     await stopped;
     await expect(fetch(`${service.url}/health/live`)).rejects.toThrow();
+  });
+
+  it('closes a kept-alive connection once its in-flight answer is sent, not at the timeout', async () => {
+    const { service, arrived, release } = await startService();
+    const agent = new Agent({ keepAlive: true }); // keeps idle sockets open, like a proxy's pool
+    try {
+      const answered = new Promise<number | undefined>((resolve, reject) =>
+        get(`${service.url}/slow`, { agent }, (response) => {
+          response.resume().on('end', () => resolve(response.statusCode));
+        }).on('error', reject),
+      );
+      await arrived;
+      const started = performance.now();
+      const stopped = service.shutdown();
+      release();
+      expect(await answered).toBe(200);
+      await stopped;
+      expect(performance.now() - started).toBeLessThan(2_000); // the timeout is 10 s
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('says which port is taken instead of a bare EADDRINUSE', async () => {
