@@ -90,7 +90,10 @@ export async function createIdp({ realm, publicUrl, logger }: IdpOptions): Promi
     })
     .post(express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
       if (!(await interaction(req, res))) return;
-      const { username = '', password = '' } = req.body as { username?: string; password?: string };
+      // A field sent twice arrives as an array: treat it like a missing one.
+      const field = (value: unknown) => (typeof value === 'string' ? value : '');
+      const body = req.body as Record<string, unknown>;
+      const [username, password] = [field(body.username), field(body.password)];
       const user = realm.authenticate(username, password);
       if (!user) {
         logger.info({ username }, 'login failed');

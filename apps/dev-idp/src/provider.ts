@@ -331,20 +331,23 @@ async function allowCredentialedCors(ctx: KoaContextWithOIDC, next: () => Promis
   if (origin && origin !== '*') ctx.set('access-control-allow-credentials', 'true');
 }
 
-// Keycloak ends the session at once when the client sends id_token_hint; oidc-provider asks first.
-// This page confirms the question on the user's behalf.
+// Keycloak ends the session at once when the client sends id_token_hint (keycloak-js does), and
+// otherwise asks the user, so that a link on another site cannot sign anyone out. oidc-provider
+// always asks; with the hint, this page answers on the user's behalf.
 function logoutSource(ctx: KoaContextWithOIDC, form: string) {
-  const autoSubmit = form
+  const confirm = form
     .replace('<form ', '<form id="logout" ')
     .replace(
       '</form>',
-      '<input type="hidden" name="logout" value="yes"><button type="submit">Sign out</button></form>',
+      '<input type="hidden" name="logout" value="yes"><button type="submit" id="kc-logout">Sign out</button></form>',
     );
   ctx.type = 'html';
-  ctx.body = page(
-    'Signing out',
-    `<h1 id="kc-page-title">Signing out…</h1>${autoSubmit}<script>document.forms.logout.submit()</script>`,
-  );
+  ctx.body = ctx.oidc.params?.id_token_hint
+    ? page(
+        'Signing out',
+        `<h1 id="kc-page-title">Signing out…</h1>${confirm}<script>document.forms.logout.submit()</script>`,
+      )
+    : page('Sign out', `<h1 id="kc-page-title">Do you want to sign out?</h1>${confirm}`);
 }
 
 function postLogoutSuccessSource(ctx: KoaContextWithOIDC) {

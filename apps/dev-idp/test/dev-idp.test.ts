@@ -270,6 +270,36 @@ describe('browser login: authorization code with PKCE', () => {
     expect(again).toMatch(/\/login-actions\//);
   });
 
+  it('asks before ending the session when the logout request names no ID token, like Keycloak', async () => {
+    const browser = browserSession();
+    const { url: loginUrl } = await browser.follow(authorize(), APP);
+    await browser.follow(loginUrl, APP, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ username: 'alice', password: 'alice' }),
+    });
+    const logout = await browser.request(
+      `${idp.issuer}/protocol/openid-connect/logout?client_id=frontend`,
+    );
+    expect(logout.status).toBe(200);
+    const page = await logout.text();
+    expect(page).toContain('Do you want to sign out?');
+    expect(page).toContain('id="kc-logout"');
+    expect(page).not.toContain('<script'); // nothing submits the form for the user
+  });
+
+  it('answers a login form with a field sent twice as a failed login, not a 500', async () => {
+    const browser = browserSession();
+    const { url: loginUrl } = await browser.follow(authorize(), APP);
+    const { response } = await browser.follow(loginUrl, APP, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'username=alice&username=admin&password=alice&password=x',
+    });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('Invalid username or password.');
+  });
+
   it('refuses an authorization request without PKCE', async () => {
     const url = authorize({ code_challenge: '', code_challenge_method: '' });
     const { url: landed } = await browserSession().follow(
