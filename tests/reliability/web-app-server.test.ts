@@ -19,7 +19,8 @@ import { rawRequest } from './raw-http.ts';
 // The web-app's nginx.conf, served by a real nginx (Debian's, which .ci/run unpacks into .cache).
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NGINX = process.env.NGINX_BIN ?? join(ROOT, '.cache/nginx/usr/sbin/nginx');
-const MIME_TYPES = join(ROOT, '.cache/nginx/etc/nginx/mime.types');
+// Debian's layout, unpacked or installed: usr/sbin/nginx and etc/nginx/mime.types under one root.
+const MIME_TYPES = join(NGINX, '../../../etc/nginx/mime.types');
 
 let dir: string;
 let nginx: ChildProcess;
