@@ -31,7 +31,10 @@ export interface TokenVerifierOptions {
   clockToleranceSeconds?: number;
   /** JWKS fetch timeout in ms. Default 5000. */
   jwksTimeoutMs?: number;
-  /** Minimum ms between refetches for an unknown `kid`, and between retries of a failing IdP. Default 30000. */
+  /**
+   * Minimum ms between refetches for an unknown `kid`, and between retries of a failing IdP.
+   * Default 30000.
+   */
   jwksCooldownMs?: number;
   /** Maximum age of the cached key set in ms. Default 600000. */
   jwksCacheMaxAgeMs?: number;

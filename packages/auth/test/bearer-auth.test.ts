@@ -355,11 +355,12 @@ describe('the key set', () => {
       idp.setAvailable(true);
     }
   });
+
   it('waits for a hanging IdP once, then answers from the last keys and retries in the background', async () => {
     let hanging = false;
     let served = 0;
     // Passes the issuer's keys through until told to hang: accepts connections, never answers.
-    const jwks = await listen((_req, res) => {
+    const keyServer = await listen((_req, res) => {
       if (hanging) return;
       served++;
       void fetch(idp.jwksUri)
@@ -369,7 +370,7 @@ describe('the key set', () => {
     try {
       const verifier = createTokenVerifier({
         issuer: idp.issuer,
-        jwksUri: `${jwks.url}/certs`,
+        jwksUri: `${keyServer.url}/certs`,
         audience: 'articles',
         jwksTimeoutMs: 500,
         jwksCacheMaxAgeMs: 1,
@@ -397,7 +398,7 @@ describe('the key set', () => {
       expect(accepted).toBe(true); // the IdP is back: its new key is used without a restart
       expect(served).toBeLessThan(10); // retried once per cooldown, not once per request
     } finally {
-      await jwks.close();
+      await keyServer.close();
     }
   });
 });

@@ -18,7 +18,7 @@ interface Bucket {
 /**
  * A token bucket per client address (`req.ip`: see `trustedProxyHops` of the service app), checked
  * before any token is verified, so a flood of forged tokens costs the service almost nothing.
- * Per-user limits belong at the gateway, which knows the user before any token is verified here.
+ * Per-user limits belong at the gateway.
  */
 export function rateLimit({
   perSecond,
