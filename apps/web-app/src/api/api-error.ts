@@ -1,10 +1,12 @@
 import { isAxiosError } from 'axios';
-import { SessionExpiredError } from '../auth/session.ts';
+import { IdentityProviderUnavailableError, SessionExpiredError } from '../auth/session.ts';
 
 /** What went wrong with an API call, in the terms the UI explains to the user. */
 export type ProblemKind =
   | 'session_expired'
+  | 'identity_provider_unavailable'
   | 'forbidden'
+  | 'denied_by_policy'
   | 'articles_unavailable'
   | 'web_api_unavailable'
   | 'rate_limited'
@@ -35,7 +37,8 @@ export class ApiError extends Error {
 
 function kindOf(status: number, code: string | undefined): ProblemKind {
   if (status === 401) return 'session_expired';
-  if (status === 403) return 'forbidden';
+  // web-api names a missing role; any other 403 comes from a policy in front of it, e.g. Istio's.
+  if (status === 403) return code === 'insufficient_scope' ? 'forbidden' : 'denied_by_policy';
   if (status === 400) return 'invalid_request';
   if (status === 429) return 'rate_limited';
   // upstream_busy: articles turned web-api away for now; other 503s mean web-api cannot work.
@@ -58,6 +61,8 @@ function errorBody(data: unknown): { error?: string; error_description?: string 
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof SessionExpiredError) return new ApiError('session_expired', error.message);
+  if (error instanceof IdentityProviderUnavailableError)
+    return new ApiError('identity_provider_unavailable', error.message);
   if (isAxiosError(error)) {
     if (error.response) {
       const status = error.response.status;

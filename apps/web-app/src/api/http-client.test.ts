@@ -2,7 +2,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SessionExpiredError } from '../auth/session.ts';
+import { IdentityProviderUnavailableError, SessionExpiredError } from '../auth/session.ts';
 import { ApiError } from './api-error.ts';
 import { createArticlesApi } from './articles-api.ts';
 import { createHttpClient } from './http-client.ts';
@@ -73,7 +73,7 @@ describe('the web-app HTTP client', () => {
 
   it.each([
     [401, 'session_expired'],
-    [403, 'forbidden'],
+    [403, 'denied_by_policy'],
     [400, 'invalid_request'],
     [502, 'articles_unavailable'],
     [504, 'articles_unavailable'],
@@ -87,6 +87,13 @@ describe('the web-app HTTP client', () => {
       status,
       code: `code_${status}`,
       message: `described ${status}`,
+    });
+  });
+
+  it('explains a 403 insufficient_scope as the missing role, and no other 403', async () => {
+    expect(await failure('/status/403/error/insufficient_scope')).toMatchObject({
+      kind: 'forbidden',
+      code: 'insufficient_scope',
     });
   });
 
@@ -137,6 +144,22 @@ describe('the web-app HTTP client', () => {
     expect(await failure('/articles', http)).toMatchObject({
       kind: 'session_expired',
       message: 'refresh refused',
+    });
+    expect(seen.length).toBe(before);
+  });
+
+  it('sends nothing and says Keycloak is unavailable when the refresh gets no answer', async () => {
+    const before = seen.length;
+    const http = createHttpClient({
+      baseURL,
+      tokens: {
+        accessToken: () =>
+          Promise.reject(new IdentityProviderUnavailableError('Keycloak did not answer')),
+      },
+    });
+    expect(await failure('/articles', http)).toMatchObject({
+      kind: 'identity_provider_unavailable',
+      message: 'Keycloak did not answer',
     });
     expect(seen.length).toBe(before);
   });

@@ -2,13 +2,17 @@ import Keycloak from 'keycloak-js';
 import { shallowRef } from 'vue';
 import type { RuntimeConfig } from '../config/runtime-config.ts';
 import { accessTokenClaims } from './access-token-claims.ts';
-import { SessionExpiredError, type Session } from './session.ts';
+import { IdentityProviderUnavailableError, SessionExpiredError, type Session } from './session.ts';
+import { withinMs } from './within-ms.ts';
 
 /**
  * Refresh when the token has less than this left: enough for web-api to verify it and relay it to
  * articles (5 s clock tolerance there), and well inside the realm's 60 s lifespan.
  */
 const MIN_VALIDITY_SECONDS = 10;
+
+/** keycloak-js sets no deadline on a refresh; without one a hanging Keycloak hangs the page. */
+const REFRESH_TIMEOUT_MS = 10_000;
 
 /**
  * Logs the user in with keycloak-js (authorization code flow with PKCE S256) and resolves once a
@@ -28,6 +32,8 @@ export async function startSession(config: RuntimeConfig): Promise<Session> {
     redirectUri,
     // The login-status iframe needs third-party cookies, which browsers block.
     checkLoginIframe: false,
+    // The ID token travels in a form body instead of the URL, out of history and access logs.
+    logoutMethod: 'POST',
   });
 
   const parsed = () => accessTokenClaims(keycloak.tokenParsed ?? {});
@@ -40,8 +46,13 @@ export async function startSession(config: RuntimeConfig): Promise<Session> {
     claims,
     async accessToken() {
       try {
-        await keycloak.updateToken(MIN_VALIDITY_SECONDS);
+        await withinMs(keycloak.updateToken(MIN_VALIDITY_SECONDS), REFRESH_TIMEOUT_MS);
       } catch {
+        // keycloak-js drops the tokens when Keycloak refuses the refresh: the session is over.
+        // Tokens still held mean Keycloak did not answer, and a retry may succeed.
+        if (keycloak.token) {
+          throw new IdentityProviderUnavailableError('Keycloak did not answer the token refresh');
+        }
         throw new SessionExpiredError('the identity provider did not refresh the session');
       }
       if (!keycloak.token) throw new SessionExpiredError('no access token');

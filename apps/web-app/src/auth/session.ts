@@ -7,7 +7,8 @@ export interface Session {
   readonly claims: Readonly<ShallowRef<AccessTokenClaims>>;
   /**
    * An access token that stays valid long enough for one API call, refreshed first when needed.
-   * Rejects with {@link SessionExpiredError} when the session cannot be refreshed any more.
+   * Rejects with {@link SessionExpiredError} when the session cannot be refreshed any more, and
+   * with {@link IdentityProviderUnavailableError} when the identity provider does not answer.
    */
   accessToken(): Promise<string>;
   /** Sends the browser to the identity provider's login page. */
@@ -19,4 +20,9 @@ export interface Session {
 /** The identity provider no longer refreshes the session: the user has to log in again. */
 export class SessionExpiredError extends Error {
   override readonly name = 'SessionExpiredError';
+}
+
+/** The identity provider did not answer a refresh in time: the session may still be fine. */
+export class IdentityProviderUnavailableError extends Error {
+  override readonly name = 'IdentityProviderUnavailableError';
 }

@@ -65,6 +65,20 @@ describe('ArticlesTable', () => {
     expect(twitter?.find('a').exists()).toBe(false);
   });
 
+  it('links only web addresses: a javascript: or data: URL from the API stays text', () => {
+    const hostile = {
+      ...harald,
+      url: 'javascript:alert(document.domain)',
+      authorBlog: 'data:text/html,<script>alert(1)</script>',
+    };
+    const wrapper = mount(ArticlesTable, { props: { articles: [hostile] } });
+    const [title, , , blog] = cells(wrapper, 0);
+    expect(title?.text()).toBe(harald.title);
+    expect(title?.find('a').exists()).toBe(false);
+    expect(blog?.find('a').exists()).toBe(false);
+    expect(wrapper.html()).not.toContain('javascript:');
+  });
+
   it('labels every cell for the stacked layout on phones', () => {
     const wrapper = mount(ArticlesTable, { props: { articles: [harald] } });
     expect(cells(wrapper, 0).map((td) => td.attributes('data-label'))).toEqual([

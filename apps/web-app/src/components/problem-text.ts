@@ -16,11 +16,23 @@ export const PROBLEM_TEXT: Readonly<Record<ProblemKind, ProblemText>> = {
     explanation: 'web-api no longer accepts your sign-in, and it could not be renewed.',
     action: 'login',
   },
+  identity_provider_unavailable: {
+    title: 'Keycloak is unavailable.',
+    explanation:
+      'Your session needed a new access token, and Keycloak did not answer in time. Try again shortly.',
+    action: 'retry',
+  },
   forbidden: {
     title: 'Access denied: you lack the `user` role.',
     explanation:
       'You are signed in, but reading articles requires the realm role `user`. Log in as a user who has it, such as alice.',
     action: 'logout',
+  },
+  denied_by_policy: {
+    title: 'A policy in front of web-api denied the request.',
+    explanation:
+      'Your roles were not the reason: a rule of the platform, such as an Istio AuthorizationPolicy, refused the call.',
+    action: 'retry',
   },
   articles_unavailable: {
     title: 'The articles service is unavailable.',
