@@ -30,11 +30,25 @@ describe('ArticlesSection', () => {
     });
     await flushPromises();
     expect(wrapper.find('[role="status"]').text()).toBe('Loading articles…');
-    expect(wrapper.find('button').attributes('disabled')).toBeDefined();
+    expect(wrapper.find('button').attributes('aria-disabled')).toBe('true');
     resolve([article]);
     await flushPromises();
-    expect(wrapper.find('[role="status"]').exists()).toBe(false);
+    // The same live region announces the result, seen only by screen readers beside the table.
+    const status = wrapper.find('[role="status"]');
+    expect(status.text()).toBe('1 article loaded.');
+    expect(status.classes()).toContain('visually-hidden');
+    expect(wrapper.find('button').attributes('aria-disabled')).toBe('false');
     expect(wrapper.findAll('tbody tr')).toHaveLength(1);
+  });
+
+  it('ignores Reload while a load is under way, and keeps the button focusable', async () => {
+    const load = vi.fn(() => new Promise<WebApiArticle[]>(() => undefined));
+    const wrapper = mount(ArticlesSection, { props: { load } });
+    await flushPromises();
+    const button = wrapper.find('button');
+    expect(button.attributes('disabled')).toBeUndefined();
+    await button.trigger('click');
+    expect(load).toHaveBeenCalledTimes(1);
   });
 
   it('says so when there are no articles', async () => {
@@ -94,15 +108,18 @@ describe('ArticlesSection', () => {
       .fn<() => Promise<WebApiArticle[]>>()
       .mockRejectedValueOnce(new ApiError('web_api_unavailable', 'web-api could not be reached'))
       .mockResolvedValueOnce([article]);
-    const wrapper = await mounted(load);
+    const wrapper = mount(ArticlesSection, { props: { load }, attachTo: document.body });
+    await flushPromises();
     const alert = wrapper.find('[role="alert"]');
     expect(alert.find('.title').text()).toBe('web-api is unavailable.');
     expect(alert.find('.details').text()).toBe('web-api could not be reached');
     await alert.find('button').trigger('click');
     await flushPromises();
+    expect(document.activeElement?.textContent?.trim()).toBe('Reload'); // focus did not fall away
     expect(load).toHaveBeenCalledTimes(2);
     expect(wrapper.find('[role="alert"]').exists()).toBe(false);
     expect(wrapper.findAll('tbody tr')).toHaveLength(1);
+    wrapper.unmount();
   });
 
   it('reports an error that is not an ApiError instead of failing silently', async () => {
