@@ -46,11 +46,11 @@ export async function startLogin(idp: IdentityProvider, params: Record<string, s
     /** Fills `#username` and `#password` of `#kc-form-login` and submits it like `#kc-login`. */
     async submit(username: string, password: string): Promise<LoginResult> {
       const action = new URL(formAction(current.html), at).href;
-      const result = await browser.follow(action, APP, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ username, password, credentialId: '' }),
-      });
+      const result = await browser.submitForm(
+        action,
+        APP,
+        new URLSearchParams({ username, password, credentialId: '' }),
+      );
       if (result.url.startsWith(APP)) return { callback: new URL(result.url) };
       at = result.url;
       current = { status: result.response.status, html: await result.response.text() };

@@ -202,11 +202,7 @@ describe('browser login: authorization code with PKCE', () => {
     expect(form).toContain('<title>Sign in to Cloud Native Starter</title>');
 
     const submit = (username: string, password: string) =>
-      browser.follow(loginUrl, APP, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ username, password }),
-      });
+      browser.submitForm(loginUrl, APP, new URLSearchParams({ username, password }));
     const failed = await submit('alice', 'wrong');
     expect(failed.response.status).toBe(200);
     expect(await failed.response.text()).toMatch(
@@ -258,11 +254,11 @@ describe('browser login: authorization code with PKCE', () => {
       fields[name] = value;
     }
     expect(fields.logout).toBe('yes');
-    const { url: afterLogout } = await browser.follow(new URL(action, logout).href, APP, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(fields),
-    });
+    const { url: afterLogout } = await browser.submitForm(
+      new URL(action, logout).href,
+      APP,
+      new URLSearchParams(fields),
+    );
     expect(afterLogout).toBe(APP);
 
     // After logout the login form is shown again.
@@ -273,11 +269,11 @@ describe('browser login: authorization code with PKCE', () => {
   it('asks before ending the session when the logout request names no ID token, like Keycloak', async () => {
     const browser = browserSession();
     const { url: loginUrl } = await browser.follow(authorize(), APP);
-    await browser.follow(loginUrl, APP, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ username: 'alice', password: 'alice' }),
-    });
+    await browser.submitForm(
+      loginUrl,
+      APP,
+      new URLSearchParams({ username: 'alice', password: 'alice' }),
+    );
     const logout = await browser.request(
       `${idp.issuer}/protocol/openid-connect/logout?client_id=frontend`,
     );
@@ -291,11 +287,11 @@ describe('browser login: authorization code with PKCE', () => {
   it('answers a login form with a field sent twice as a failed login, not a 500', async () => {
     const browser = browserSession();
     const { url: loginUrl } = await browser.follow(authorize(), APP);
-    const { response } = await browser.follow(loginUrl, APP, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'username=alice&username=admin&password=alice&password=x',
-    });
+    const { response } = await browser.submitForm(
+      loginUrl,
+      APP,
+      'username=alice&username=admin&password=alice&password=x',
+    );
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('Invalid username or password.');
   });

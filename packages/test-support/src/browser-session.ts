@@ -42,5 +42,13 @@ export function browserSession() {
     }
     return { url: current, response };
   }
-  return { request, follow };
+  /** Submits a form as a browser does: an url-encoded POST, then {@link follow}. */
+  function submitForm(url: string, stopAt: string, fields: URLSearchParams | string) {
+    return follow(url, stopAt, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: fields,
+    });
+  }
+  return { request, follow, submitForm };
 }
