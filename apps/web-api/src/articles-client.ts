@@ -2,6 +2,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } 
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { parseArticles, type Article } from '@cns/articles-contract';
 import { HttpError } from '@cns/service-kit';
+import { memoizeLast } from './memoize-last.ts';
 
 export interface ArticlesClientOptions {
   /** e.g. `http://articles:8082` */
@@ -21,8 +22,12 @@ export interface ListArticlesRequest {
 }
 
 export interface ArticlesClient {
-  /** @throws HttpError 401/403 as articles answered, 502 when it fails, 504 past the deadline. */
-  list(request: ListArticlesRequest): Promise<Article[]>;
+  /**
+   * The list, frozen: calls that got the same answer from articles share it.
+   *
+   * @throws HttpError 401/403 as articles answered, 502 when it fails, 504 past the deadline.
+   */
+  list(request: ListArticlesRequest): Promise<readonly Article[]>;
   close(): Promise<void>;
 }
 
@@ -52,10 +57,19 @@ export function createArticlesClient(options: ArticlesClientOptions): ArticlesCl
   });
   const send = secure ? httpsRequest : httpRequest;
 
-  const get = (path: string, headers: Record<string, string>, signal: AbortSignal) =>
+  const target = { protocol: base.protocol, hostname: base.hostname, port: base.port, agent };
+  // articles answers every caller with the same list: check each distinct answer once.
+  const parseList = memoizeLast((body: string): readonly Article[] =>
+    Object.freeze(parseArticles(JSON.parse(body)).map((article) => Object.freeze(article))),
+  );
+
+  const get = (path: string, headers: Record<string, string>) =>
     new Promise<Answer>((resolve, reject) => {
-      const target = { protocol: base.protocol, hostname: base.hostname, port: base.port, path };
-      const outgoing = send({ ...target, headers, agent, signal }, (response) => {
+      const fail = (error: Error) => {
+        clearTimeout(deadline);
+        reject(error);
+      };
+      const outgoing = send({ ...target, path, headers }, (response) => {
         const chunks: Buffer[] = [];
         let size = 0;
         response.on('data', (chunk: Buffer) => {
@@ -66,30 +80,36 @@ export function createArticlesClient(options: ArticlesClientOptions): ArticlesCl
               new RangeError(`articles response larger than ${MAX_RESPONSE_BYTES} bytes`),
             );
         });
-        response.on('error', reject);
+        response.on('error', fail);
         response.on('close', () => {
-          if (!response.complete) reject(new Error('articles closed the connection mid-response'));
+          if (!response.complete) fail(new Error('articles closed the connection mid-response'));
         });
         response.on('end', () => {
+          clearTimeout(deadline);
           const body = Buffer.concat(chunks).toString('utf8');
           resolve({ status: response.statusCode ?? 0, headers: response.headers, body });
         });
       });
-      outgoing.on('error', reject);
+      // A timer per call rather than an AbortSignal per call: the signal costs an event target,
+      // a listener on the request and a timer of its own.
+      const deadline = setTimeout(() => {
+        reject(new DOMException(`no answer within ${options.timeoutMs} ms`, 'TimeoutError'));
+        outgoing.destroy();
+      }, options.timeoutMs);
+      outgoing.on('error', fail);
       outgoing.end();
     });
 
   return {
     async list({ authorization, amount, traceHeaders }) {
       const path = `${basePath}/articles${amount === undefined ? '' : `?amount=${amount}`}`;
-      const signal = AbortSignal.timeout(options.timeoutMs);
       try {
         const headers = { ...traceHeaders, accept: 'application/json', authorization };
-        const answer = await get(path, headers, signal);
-        if (answer.status === 200) return parseArticles(JSON.parse(answer.body));
+        const answer = await get(path, headers);
+        if (answer.status === 200) return parseList(answer.body);
         throw rejection(answer);
       } catch (error) {
-        throw upstreamError(error, signal.aborted, options.timeoutMs);
+        throw upstreamError(error, options.timeoutMs);
       }
     },
     close() {
@@ -134,10 +154,9 @@ function upstreamErrorCode(body: string): string {
   }
 }
 
-function upstreamError(error: unknown, timedOut: boolean, timeoutMs: number): HttpError {
+function upstreamError(error: unknown, timeoutMs: number): HttpError {
   if (error instanceof HttpError) return error;
-  const name = (error as Error | undefined)?.name ?? '';
-  if (timedOut || /Timeout/.test(name)) {
+  if ((error as Error | undefined)?.name === 'TimeoutError') {
     return new HttpError(
       504,
       'upstream_timeout',
