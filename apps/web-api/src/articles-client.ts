@@ -37,7 +37,7 @@ const MAX_RESPONSE_BYTES = 1_048_576;
 interface Answer {
   status: number;
   headers: IncomingHttpHeaders;
-  body: string;
+  body: Buffer;
 }
 
 /**
@@ -58,9 +58,14 @@ export function createArticlesClient(options: ArticlesClientOptions): ArticlesCl
   const send = secure ? httpsRequest : httpRequest;
 
   const target = { protocol: base.protocol, hostname: base.hostname, port: base.port, agent };
-  // articles answers every caller with the same list: check each distinct answer once.
-  const parseList = memoizeLast((body: string): readonly Article[] =>
-    Object.freeze(parseArticles(JSON.parse(body)).map((article) => Object.freeze(article))),
+  // articles answers every caller with the same list: check each distinct answer once, and
+  // compare answers as bytes, which is cheaper than decoding them.
+  const parseList = memoizeLast(
+    (body: Buffer): readonly Article[] =>
+      Object.freeze(
+        parseArticles(JSON.parse(body.toString('utf8'))).map((article) => Object.freeze(article)),
+      ),
+    (last, next) => last.equals(next),
   );
 
   const get = (path: string, headers: Record<string, string>) =>
@@ -86,7 +91,7 @@ export function createArticlesClient(options: ArticlesClientOptions): ArticlesCl
         });
         response.on('end', () => {
           clearTimeout(deadline);
-          const body = Buffer.concat(chunks).toString('utf8');
+          const body = Buffer.concat(chunks);
           resolve({ status: response.statusCode ?? 0, headers: response.headers, body });
         });
       });
@@ -145,9 +150,9 @@ function rejection({ status, headers, body }: Answer): HttpError {
   );
 }
 
-function upstreamErrorCode(body: string): string {
+function upstreamErrorCode(body: Buffer): string {
   try {
-    const { error } = JSON.parse(body) as { error?: unknown };
+    const { error } = JSON.parse(body.toString('utf8')) as { error?: unknown };
     return typeof error === 'string' ? error : 'upstream_rejected';
   } catch {
     return 'upstream_rejected';
