@@ -37,6 +37,7 @@ await build({
   entryPoints: {
     'passthrough-articles': 'src/passthrough-articles.ts',
     'ceiling-server': 'src/ceiling-server.ts',
+    'express-floor': 'src/express-floor.ts',
   },
   absWorkingDir: fileURLToPath(new URL('..', import.meta.url)),
   outdir: OUT,
@@ -98,6 +99,9 @@ try {
   const ceiling = await start('node:http ceiling', `${OUT}ceiling-server.js`, {
     BODY_FILE: `${OUT}ceiling-body.json`,
   });
+  const expressFloor = await start('express, one route', `${OUT}express-floor.js`, {
+    BODY_FILE: `${OUT}ceiling-body.json`,
+  });
 
   const oneToken = () => Promise.resolve<Credentials>(authorization);
   const manyUsers = () => rotatingUserTokens(idp, userTokenLifetime);
@@ -128,6 +132,13 @@ try {
       name: 'articles, no verify',
       url: `${passthrough.url}/articles`,
       through: [passthrough],
+      connections: CONNECTIONS,
+      credentials: oneToken,
+    },
+    {
+      name: 'express, one route',
+      url: `${expressFloor.url}/`,
+      through: [expressFloor],
       connections: CONNECTIONS,
       credentials: oneToken,
     },
