@@ -186,7 +186,8 @@ while read -r service path protected; do
     if [ -n "$ingress" ] && [ -n "$prefix" ] && [ "${cert%%|*}" = ok ]; then
       target=$ingress$path via=ingress
       curl_ingress_options "$ingress"
-    elif [ "${plaintext#*|}" != "${plaintext#*accepted}" ]; then
+    elif [ "${plaintext%%|*}" = RISK ]; then
+      # Plain HTTP got in (plaintext_cell's only RISK), so the service itself is reachable.
       target=$direct via=direct
       CURL_INGRESS_OPTIONS=()
     fi
