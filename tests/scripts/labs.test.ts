@@ -28,7 +28,7 @@ const GATEWAY_NAMESPACE = 'istio-system';
 
 /** Scripts other parts of the project own; the labs may name them, but need not. */
 const NOT_LAB_SCRIPTS = [
-  'start-idp.sh',
+  'start-service.sh',
   'start-keycloak.sh',
   'stop-keycloak.sh',
   'test-keycloak.sh',
@@ -237,9 +237,14 @@ describe('names, ports and hosts in the labs agree with the manifests', () => {
     expect(value('TLS_SECRET')).toBe(credentialName);
     expect(value('DEFAULT_HOST')).toBe(host);
     expect(value('REALM')).toBe(realm.realm);
-    expect(value('LOCAL_IDP_URL')).toBe(`http://localhost:${local['dev-idp']}`);
-    expect(value('LOCAL_WEBAPI_URL')).toBe(`http://localhost:${local['web-api']}`);
-    expect(value('LOCAL_ARTICLES_URL')).toBe(`http://localhost:${local.articles}`);
+    const defaultPort = (name: string) =>
+      Number(new RegExp(`^${name}=\\$\\(port_setting ${name} (\\d+)\\)$`, 'm').exec(lab)?.[1]);
+    expect(defaultPort('KEYCLOAK_PORT')).toBe(local['dev-idp']);
+    expect(defaultPort('WEBAPI_PORT')).toBe(local['web-api']);
+    expect(defaultPort('ARTICLES_PORT')).toBe(local.articles);
+    expect(value('LOCAL_IDP_URL')).toBe('http://localhost:$KEYCLOAK_PORT');
+    expect(value('LOCAL_WEBAPI_URL')).toBe('http://localhost:$WEBAPI_PORT');
+    expect(value('LOCAL_ARTICLES_URL')).toBe('http://localhost:$ARTICLES_PORT');
     expect(value('LOCAL_WEBAPP_URL')).toBe(`http://localhost:${local['web-app']}`);
   });
 
