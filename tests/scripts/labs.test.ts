@@ -12,6 +12,7 @@ import {
   type Lab,
 } from './lib/labs.ts';
 import { ingressTls, loadManifests, loadRealm, type KubeObject } from './lib/manifests.ts';
+import { ISTIO_CONTROL_PLANE, appRequests } from './lib/requests.ts';
 import { ROOT, run, runScript } from './lib/run-script.ts';
 
 // Attendees copy the labs' commands as printed. These checks keep the labs true to the scripts,
@@ -412,6 +413,26 @@ describe('names, ports and hosts in the labs agree with the manifests', () => {
     }
     expect(lifetimes.length).toBeGreaterThan(5);
     expect(new Set(lifetimes)).toEqual(new Set([realm.accessTokenLifespan]));
+  });
+
+  it("size minikube in lab 1 by the manifests' requests, with headroom", () => {
+    const lab = labs.find((entry) => entry.path.endsWith('01-work-environment.md'))!;
+    const requests = appRequests(manifests);
+    const prose = lab.prose.replace(/\s+/g, ' ');
+    expect(prose).toContain(
+      `request ${requests.cpu}m CPU and ${requests.memory} MiB of memory (${requests.cpuAtMax}m and ${requests.memoryAtMax} MiB`,
+    );
+    expect(prose).toContain(
+      `adds ${ISTIO_CONTROL_PLANE.cpu}m and ${ISTIO_CONTROL_PLANE.memory} MiB`,
+    );
+    const memory = [...lab.text.matchAll(/minikube start .*--memory (\d+)/g)].map(([, mb]) =>
+      Number(mb),
+    );
+    expect(memory.length).toBeGreaterThan(1);
+    // At least 2.5 GiB beyond what the app and Istio request at their largest, for Kubernetes'
+    // own pods and for what pods use beyond their requests.
+    const needed = requests.memoryAtMax + ISTIO_CONTROL_PLANE.memory;
+    for (const mb of memory) expect(mb - needed, `--memory ${mb}`).toBeGreaterThanOrEqual(2560);
   });
 
   it("show kubectl's answers about objects the manifests have", () => {
