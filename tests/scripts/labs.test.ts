@@ -189,6 +189,17 @@ describe('every command block', () => {
     expect(problems.join('\n')).toBe('');
   });
 
+  it('fetches a fresh token in every block that sends one, since tokens live 60 s', () => {
+    const problems: string[] = [];
+    for (const entry of commandBlocks) {
+      for (const [, variable] of entry.block.content.matchAll(/\$\{?(\w+_token)\b/g)) {
+        if (!entry.block.content.includes(`${variable}=$(scripts/get-token.sh`))
+          problems.push(`${where(entry)}: $${variable} comes from an earlier block`);
+      }
+    }
+    expect(problems.join('\n')).toBe('');
+  });
+
   it('trusts the lab CA with curl instead of --insecure', () => {
     const problems: string[] = [];
     for (const entry of allCommands) {
@@ -199,6 +210,49 @@ describe('every command block', () => {
       const refusalShown = entry.output?.content.includes('curl: (60)') ?? false;
       if (https && !entry.command.includes('--cacert .cache/tls/ca.crt') && !refusalShown) {
         problems.push(`${where(entry)}: HTTPS to the app without --cacert .cache/tls/ca.crt`);
+      }
+    }
+    expect(problems.join('\n')).toBe('');
+  });
+});
+
+describe("the attendees' test command", () => {
+  it('runs suites that need nothing but Node, as lab 10 says', () => {
+    const lab = labs.find((entry) => entry.path.endsWith('10-run-everything-locally.md'))!;
+    expect(
+      allCommands.some(({ lab: l, command }) => l === lab && command === 'pnpm test:node'),
+    ).toBe(true);
+    const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    const projects = [...(pkg.scripts['test:node'] ?? '').matchAll(/--project (\S+)/g)].map(
+      ([, name]) => name!,
+    );
+    expect(projects.length).toBeGreaterThan(3);
+    const problems: string[] = [];
+    for (const project of projects) {
+      const dir = ['apps', 'packages']
+        .flatMap((parent) => readdirSync(`${ROOT}${parent}`).map((name) => `${parent}/${name}`))
+        .find(
+          (candidate) =>
+            existsSync(`${ROOT}${candidate}/package.json`) &&
+            (
+              JSON.parse(readFileSync(`${ROOT}${candidate}/package.json`, 'utf8')) as {
+                name: string;
+              }
+            ).name === project,
+        );
+      if (!dir) {
+        problems.push(`${project}: no such workspace package`);
+        continue;
+      }
+      const tests = readdirSync(`${ROOT}${dir}/test`).filter((file) => file.endsWith('.test.ts'));
+      if (tests.length === 0) problems.push(`${project}: no tests`);
+      // A suite that starts a program other than Node would need it on the attendee's laptop.
+      for (const file of tests) {
+        const source = readFileSync(`${ROOT}${dir}/test/${file}`, 'utf8');
+        if (/node:child_process|chromium|playwright|nginx|istioctl|kubectl|shellcheck/.test(source))
+          problems.push(`${dir}/test/${file} starts another program`);
       }
     }
     expect(problems.join('\n')).toBe('');
