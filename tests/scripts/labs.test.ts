@@ -51,6 +51,9 @@ const commandBlocks: CommandBlock[] = labs.flatMap((lab) =>
     return [{ lab, block, output: next?.language === 'text' ? next : undefined }];
   }),
 );
+/** The labs with steps: all but the index and the troubleshooting page. */
+const steppedLabs = labs.filter((lab) => /\/\d\d-[\w-]+\.md$/.test(lab.path));
+const index = labs.find((lab) => lab.path.endsWith('README.md'))!;
 const where = ({ lab, block }: { lab: Lab; block: Block }) => `${lab.path}:${block.line}`;
 const outputBlocks = labs.flatMap((lab) =>
   lab.blocks.filter((block) => block.language === 'text').map((block) => ({ lab, block })),
@@ -101,16 +104,36 @@ describe('the labs', () => {
       '09-authorization-in-the-services.md',
       '10-run-everything-locally.md',
       'README.md',
+      'troubleshooting.md',
     ]);
-    const index = labs.find((lab) => lab.path.endsWith('README.md'))!;
     for (const file of files.filter((name) => name !== 'README.md')) {
       expect(index.text, file).toContain(`](${file})`);
     }
   });
 
-  it.each(
-    labs.filter((lab) => !lab.path.endsWith('README.md')).map((lab) => [lab.path, lab] as const),
-  )(
+  it.each(steppedLabs.map((lab) => [lab.path, lab] as const))(
+    '%s opens with its time, what it needs before, what you see at the end, and where to get unstuck',
+    (_path, lab) => {
+      const [title = '', blank, ...summary] = lab.text.split('\n');
+      expect(title).toMatch(/^# /);
+      expect(blank).toBe('');
+      const first = summary
+        .slice(0, summary.indexOf(''))
+        .map((line) => line.replace(/^> ?/, ''))
+        .join(' ');
+      const match = /^\*\*Time\*\* (\d+) minutes · \*\*Before\*\* .+ · \*\*At the end\*\* .+$/.exec(
+        first,
+      );
+      expect(match, first).not.toBeNull();
+      // The index's table gives the same time.
+      const file = lab.path.replace('docs/labs/', '');
+      const row = index.text.split('\n').find((line) => line.includes(`](${file})`));
+      expect(row, file).toContain(`| ${match?.[1]} min |`);
+      expect(lab.text).toContain('](troubleshooting.md)');
+    },
+  );
+
+  it.each(steppedLabs.map((lab) => [lab.path, lab] as const))(
     '%s has a goal, steps with commands and expected output, and a "what just happened"',
     (_path, lab) => {
       for (const heading of ['## Goal', '## Steps', '## What just happened']) {
@@ -129,7 +152,6 @@ describe('the labs', () => {
   });
 
   it('use every lab script, and the index lists each', () => {
-    const index = labs.find((lab) => lab.path.endsWith('README.md'))!;
     const used = allCommands.map(({ command }) => command).join('\n');
     for (const script of labScripts) {
       expect(used, `no lab runs scripts/${script}`).toContain(`scripts/${script}`);
