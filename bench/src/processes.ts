@@ -7,6 +7,7 @@ import { CLOCK_TICKS_PER_SECOND } from './machine-cpu.ts';
 export interface Server {
   name: string;
   url: string;
+  pid: number | undefined;
   /** Peak resident set size so far, in MB, from the kernel's high-water mark. */
   peakRssMb(): number | undefined;
   /** CPU time (user + system) used so far, in seconds; undefined where /proc is missing. */
@@ -19,14 +20,19 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-/** Runs a bundled entry point in production mode and waits until it logs that it listens. */
+/**
+ * Runs a bundled entry point in production mode and waits until it logs that it listens;
+ * `wrapper` runs Node under another program, e.g. valgrind.
+ */
 export async function startServer(
   name: string,
   entry: string,
   env: Record<string, string>,
   nodeFlags: readonly string[] = [],
+  wrapper: readonly string[] = [],
 ): Promise<Server> {
-  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, entry], {
+  const [command = process.execPath, ...args] = [...wrapper, process.execPath, ...nodeFlags, entry];
+  const child: ChildProcess = spawn(command, args, {
     env: {
       ...process.env,
       NODE_ENV: 'production',
@@ -49,6 +55,7 @@ export async function startServer(
   return {
     name,
     url,
+    pid: child.pid,
     peakRssMb() {
       try {
         const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1];
