@@ -8,7 +8,7 @@ import { startTestIssuer } from '@cns/test-support';
 import { build } from 'esbuild';
 import { imageNodeFlags } from './image-node-flags.ts';
 import { load, type Credentials } from './load.ts';
-import { machineCpuSeconds } from './machine-cpu.ts';
+import { measure } from './measure.ts';
 import { rotatingUserTokens, USERS } from './many-users.ts';
 import { startServer, type Server } from './processes.ts';
 import { formatChecks, formatRuns, type Check, type Run } from './report.ts';
@@ -155,82 +155,13 @@ try {
     await load(target.url, 16, 1, authorization); // warm-up: JIT, connection pools
     for (const connections of target.connections) {
       const credentials = await target.credentials();
-      runs.push(await measure(target, connections, credentials));
+      runs.push(await measure(target, { connections, seconds, credentials }, servers));
       console.log(
         formatRuns([runs.at(-1) as Run])
           .split('\n')
           .at(-1),
       );
     }
-  }
-
-  /** One load run, with what each process it went through spent on it. */
-  async function measure(
-    target: { name: string; url: string; through: Server[] },
-    connections: number,
-    credentials: Credentials,
-  ): Promise<Run> {
-    // The metrics scrape costs the service CPU too: keep it outside the measured window.
-    const before = await Promise.all(
-      target.through.map(async (server) => ({
-        gc: await server.gcSeconds(),
-        cpu: server.cpuSeconds(),
-      })),
-    );
-    const machineBefore = machineCpuSeconds();
-    const ownBefore = ownCpuSeconds();
-    const result = await load(target.url, connections, seconds, credentials);
-    const machineAfter = machineCpuSeconds();
-    const ownAfter = ownCpuSeconds();
-    const after = await Promise.all(
-      target.through.map(async (server) => ({
-        cpu: server.cpuSeconds(),
-        gc: await server.gcSeconds(),
-      })),
-    );
-    const services = target.through.map((server, index) => {
-      const [start, end] = [before[index], after[index]];
-      const cpu =
-        start?.cpu === undefined || end?.cpu === undefined ? undefined : end.cpu - start.cpu;
-      const gc = start?.gc === undefined || end?.gc === undefined ? undefined : end.gc - start.gc;
-      return {
-        name: server.name,
-        cpuUs: cpu === undefined ? undefined : Math.round((cpu * 1e6) / result.requests),
-        gcShare: cpu && gc !== undefined ? Number((gc / cpu).toFixed(3)) : undefined,
-      };
-    });
-    // What the machine did besides the benchmark: other tenants and noise, in cores.
-    const otherCores =
-      machineBefore === undefined ||
-      machineAfter === undefined ||
-      ownBefore === undefined ||
-      ownAfter === undefined
-        ? undefined
-        : Number(
-            Math.max(0, (machineAfter - machineBefore - (ownAfter - ownBefore)) / seconds).toFixed(
-              2,
-            ),
-          );
-    return {
-      target: target.name,
-      connections,
-      ...result,
-      cpuUsPerRequest: Object.fromEntries(services.map((service) => [service.name, service.cpuUs])),
-      gcShare: Object.fromEntries(services.map((service) => [service.name, service.gcShare])),
-      otherCores,
-    };
-  }
-
-  /** CPU time of the benchmark process and of every service it started, in seconds. */
-  function ownCpuSeconds(): number | undefined {
-    let total = 0;
-    for (const server of servers) {
-      const cpu = server.cpuSeconds();
-      if (cpu === undefined) return undefined;
-      total += cpu;
-    }
-    const own = process.cpuUsage();
-    return total + (own.user + own.system) / 1e6;
   }
 
   const at = (name: string, connections: number) =>

@@ -1,6 +1,6 @@
 import type { TestIssuer } from '@cns/test-support';
 
-/** Distinct users in the many-users scenario: more than a replica sees in a minute, fewer than the verified-token cache holds. */
+/** Distinct users in the many-users scenario: a few thousand, fewer than the token cache holds. */
 export const USERS = 2_000;
 
 /**
@@ -12,13 +12,11 @@ export async function rotatingUserTokens(
   idp: TestIssuer,
   lifetimeSeconds: number,
 ): Promise<() => string> {
-  const headers = await Promise.all(
-    Array.from(
-      { length: USERS },
-      async (_, index) =>
-        `Bearer ${await idp.sign({ sub: `user-${index}`, preferred_username: `user${index}` }, { expiresInSeconds: lifetimeSeconds })}`,
-    ),
-  );
+  const sign = async (index: number) => {
+    const claims = { sub: `user-${index}`, preferred_username: `user${index}` };
+    return `Bearer ${await idp.sign(claims, { expiresInSeconds: lifetimeSeconds })}`;
+  };
+  const headers = await Promise.all(Array.from({ length: USERS }, (_, index) => sign(index)));
   let next = 0;
   return () => headers[next++ % headers.length] as string;
 }
