@@ -71,7 +71,7 @@ describe('routing', () => {
     expect(virtualServices.length).toBeGreaterThan(0);
     for (const virtualService of virtualServices)
       for (const route of virtualService.spec.http)
-        for (const { destination } of route.route) {
+        for (const { destination } of route.route ?? []) {
           const service = serviceForHost(manifests, destination.host, namespaceOf(virtualService));
           expect(service, `${identify(virtualService)} → ${destination.host}`).toBeDefined();
           if (!service) continue;
@@ -80,24 +80,10 @@ describe('routing', () => {
         }
   });
 
-  it('routes /auth to Keycloak, /articles to web-api and the rest to web-app, in that order', () => {
-    const routes = manifests
-      .named<VirtualServiceSpec>('VirtualService', 'demo')
-      .spec.http.map((route) => [
-        route.match?.[0]?.uri?.prefix ?? '(any)',
-        route.route[0]?.destination.host.split('.')[0],
-        route.route[0]?.destination.port?.number,
-      ]);
-    expect(routes).toEqual([
-      ['/auth', 'keycloak', 8080],
-      ['/articles', 'web-api', 8081],
-      ['(any)', 'web-app', 80],
-    ]);
-  });
-
-  it('gives every route a timeout', () => {
+  // Which path reaches which Service is shown by Istio's own simulator (mesh.test.ts).
+  it('gives every route to a Service a timeout', () => {
     for (const virtualService of manifests.ofKind<VirtualServiceSpec>('VirtualService'))
-      for (const route of virtualService.spec.http)
+      for (const route of virtualService.spec.http.filter((http) => http.route))
         expect(route.timeout, `${identify(virtualService)} route ${route.name}`).toMatch(/^\d+s$/);
   });
 

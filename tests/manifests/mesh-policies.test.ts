@@ -124,7 +124,7 @@ describe('authorization policies', () => {
     expect(allowed('articles', { ...request, ...fromWebApi, path: '/metrics' })).toBe(false);
   });
 
-  it('let the gateway serve the web-app and Keycloak, and nothing reach web-api but /articles', () => {
+  it("let the gateway serve the web-app and Keycloak's realm, not its admin console, and nothing reach web-api but /articles", () => {
     expect(
       allowed('web-app', { ...viaGateway, method: 'GET', path: '/index.html', port: 8080 }),
     ).toBe(true);
@@ -136,6 +136,10 @@ describe('authorization policies', () => {
         port: 8080,
       }),
     ).toBe(true);
+    for (const path of ['/auth/admin/master/console/', '/auth/realms/master/account'])
+      expect(allowed('keycloak', { ...viaGateway, method: 'GET', path, port: 8080 }), path).toBe(
+        false,
+      );
     expect(
       allowed('web-api', {
         ...viaGateway,

@@ -10,8 +10,17 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadManifests, type Manifests } from './lib/manifests.ts';
-import type { DeploymentSpec } from './lib/objects.ts';
+import { isAllowed } from './lib/authorization.ts';
+import { deployment, podOf } from './lib/cluster.ts';
+import { loadManifests, parseYaml, readRepoFile, type Manifests } from './lib/manifests.ts';
+import type {
+  AuthorizationPolicySpec,
+  DeploymentSpec,
+  JwtRule,
+  KubeObject,
+  RequestAuthenticationSpec,
+  Typed,
+} from './lib/objects.ts';
 import { repoRoot, run } from './lib/tools.ts';
 
 const shellcheckHint = 'install shellcheck (Debian: apt-get install shellcheck)';
@@ -145,5 +154,106 @@ describe('scripts/build-images.sh', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("minikube is not running: start it with 'minikube start'");
     expect(result.builds).toEqual([]);
+  });
+});
+
+/**
+ * A stand-in for kubectl on the PATH: every cluster request succeeds, and each `apply -f` writes
+ * what it was given to the next numbered file in FAKE_DIR, each `delete` its arguments.
+ */
+const FAKE_KUBECTL = `#!/usr/bin/env bash
+set -euo pipefail
+case $1 in --request-timeout=*) shift ;; esac
+step="$FAKE_DIR/$(printf '%03d' "$(find "$FAKE_DIR" -type f | wc -l)")"
+case "$1 \${3:-}" in
+  "apply -") cat >"$step-apply.yaml" ;;
+  "apply "*) cat "$3" >"$step-apply.yaml" ;;
+  "delete "*) echo "$*" >"$step-delete" ;;
+esac
+`;
+
+/** The documents each `kubectl apply` of scripts/apply-authorization.sh sends, in order. */
+function appliedByApplyAuthorization(args: string[]): KubeObject[][] {
+  const path = mkdtempSync(join(tmpdir(), 'path-'));
+  for (const program of ['bash', 'cat', 'dirname', 'awk', 'find', 'wc', 'printf'])
+    symlinkSync(
+      spawnSync('bash', ['-c', `command -v ${program}`], { encoding: 'utf8' }).stdout.trim(),
+      join(path, program),
+    );
+  writeFileSync(join(path, 'kubectl'), FAKE_KUBECTL);
+  chmodSync(join(path, 'kubectl'), 0o755);
+  const steps = mkdtempSync(join(tmpdir(), 'kubectl-'));
+  const result = spawnSync(`${repoRoot}scripts/apply-authorization.sh`, args, {
+    encoding: 'utf8',
+    env: { PATH: path, FAKE_DIR: steps, HOME: tmpdir() },
+  });
+  if (result.status !== 0) throw new Error(`apply-authorization.sh failed: ${result.stderr}`);
+  return readdirSync(steps)
+    .sort()
+    .filter((file) => file.endsWith('-apply.yaml'))
+    .map((file) => {
+      const text = readFileSync(join(steps, file), 'utf8');
+      return parseYaml(text, file).filter(Boolean) as KubeObject[];
+    });
+}
+
+/** The cluster's Istio objects after each apply, by kind and name. */
+function statesAfter(start: KubeObject[], steps: KubeObject[][]): KubeObject[][] {
+  const state = new Map(start.map((o) => [`${o.kind}/${o.metadata.name}`, o]));
+  return steps.map((step) => {
+    for (const object of step) state.set(`${object.kind}/${object.metadata.name}`, object);
+    return [...state.values()];
+  });
+}
+
+describe('scripts/apply-authorization.sh (lab 7)', () => {
+  let manifests: Manifests;
+  beforeAll(() => {
+    manifests = loadManifests();
+  });
+
+  /**
+   * The steps at which istiod would fetch the signing keys (a RequestAuthentication exists) while
+   * Keycloak's policies refuse a caller without mesh identity, as istiod is, the key set.
+   */
+  function keyFetchRefusedAt(start: KubeObject[]): number[] {
+    const keycloak = podOf(deployment(manifests, 'keycloak'));
+    const states = statesAfter(start, appliedByApplyAuthorization([]));
+    expect(states.length).toBeGreaterThan(1);
+    return states.flatMap((objects, step) => {
+      const requests = objects.filter(
+        (o) => o.kind === 'RequestAuthentication',
+      ) as Typed<RequestAuthenticationSpec>[];
+      const policies = objects.filter(
+        (o) => o.kind === 'AuthorizationPolicy',
+      ) as Typed<AuthorizationPolicySpec>[];
+      const refused = requests
+        .flatMap((request) => request.spec.jwtRules)
+        .some((rule: JwtRule) => {
+          const url = new URL(rule.jwksUri ?? '');
+          return !isAllowed(policies, keycloak, { method: 'GET', path: url.pathname, port: 8080 });
+        });
+      return refused ? [step + 1] : [];
+    });
+  }
+
+  const denyAll = () =>
+    parseYaml(readRepoFile('istio/05-authorization.yaml'), '05-authorization.yaml').filter(
+      (o) => (o as KubeObject).metadata.name === 'allow-nothing',
+    ) as KubeObject[];
+
+  it('lets istiod fetch the keys at every step after step 2 (allow nothing)', () => {
+    expect(denyAll()).toHaveLength(1);
+    expect(
+      keyFetchRefusedAt(denyAll()),
+      'Lab 7, step 3: applies whose key fetch Keycloak refuses',
+    ).toEqual([]);
+  });
+
+  it('lets istiod fetch the keys at every step straight after lab 6', () => {
+    expect(
+      keyFetchRefusedAt([]),
+      'Lab 7, step 3: applies whose key fetch Keycloak refuses',
+    ).toEqual([]);
   });
 });

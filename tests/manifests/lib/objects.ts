@@ -124,7 +124,8 @@ export interface VirtualServiceSpec {
   http: {
     name?: string;
     match?: { uri?: { prefix?: string; exact?: string } }[];
-    route: { destination: Destination }[];
+    route?: { destination: Destination }[];
+    directResponse?: { status: number };
     timeout?: string;
   }[];
 }
