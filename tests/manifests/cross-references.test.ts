@@ -105,8 +105,9 @@ describe('routing', () => {
     for (const service of manifests.ofKind<ServiceSpec>('Service')) {
       expect(backendsOf(manifests, service), identify(service)).toHaveLength(1);
       for (const port of service.spec.ports) {
+        // PostgreSQL's protocol is its own: to Istio, plain TCP.
         expect(port.name, `${identify(service)}: Istio picks the protocol by port name`).toBe(
-          'http',
+          service.metadata.name === 'postgres' ? 'tcp-postgres' : 'http',
         );
         expect(targetPortOf(manifests, service, port.port)).toBeGreaterThan(0);
       }
@@ -234,8 +235,11 @@ describe('selectors and references', () => {
         if (volume.secret) secrets.add(volume.secret.secretName);
       }
     }
-    expect([...secrets]).toEqual(['keycloak-admin']);
-    expect(readRepoFile('k8s/README.md')).toContain('secret generic keycloak-admin');
+    expect([...secrets].sort()).toEqual(['keycloak-admin', 'keycloak-db']);
+    for (const secret of secrets) {
+      expect(readRepoFile('k8s/README.md')).toContain(`secret generic ${secret}`);
+      expect(readRepoFile('scripts/deploy-keycloak.sh')).toContain(`create_login_secret ${secret}`);
+    }
   });
 });
 

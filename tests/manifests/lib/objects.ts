@@ -25,6 +25,7 @@ export interface ContainerPort {
 
 export interface HttpProbe {
   httpGet?: { path: string; port: number | string };
+  exec?: { command: string[] };
   periodSeconds?: number;
   failureThreshold?: number;
 }
