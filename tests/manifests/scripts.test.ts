@@ -56,21 +56,42 @@ describe('shellcheck', () => {
 
 /**
  * A stand-in for minikube on the PATH: it records each call and, for `image build`, the files of
- * the context archive it was given. MINIKUBE_STATUS sets the exit code of `minikube status`.
+ * the context archive it was given, and keeps the images it holds in FAKE_IMAGES.
+ * MINIKUBE_STATUS sets the exit code of `minikube status`; with MINIKUBE_BUILD_BROKEN, `image
+ * build` fails as minikube does (issues #16576, #12556): an error, no image, exit code 0.
  */
 const FAKE_MINIKUBE = `#!/usr/bin/env bash
 set -euo pipefail
 echo "call $*" >>"$FAKE_LOG"
 if [ "$1" = status ]; then exit "\${MINIKUBE_STATUS:-0}"; fi
-if [ "$1 $2" = "image build" ]; then
-  tar -tf "\${@: -1}" | sed 's/^/context /' >>"$FAKE_LOG"
-fi
+case "$1 $2" in
+  "image build")
+    tar -tf "\${@: -1}" | sed 's/^/context /' >>"$FAKE_LOG"
+    if [ -n "\${MINIKUBE_BUILD_BROKEN:-}" ]; then echo "ERROR: failed to solve: process did not complete successfully"; exit 0; fi
+    echo "docker.io/$4" >>"$FAKE_IMAGES" ;;
+  "image ls") cat "$FAKE_IMAGES" ;;
+  "image tag") echo "docker.io/$4" >>"$FAKE_IMAGES" ;;
+  "image rm") sed -i "\\|^docker.io/$3\\$|d" "$FAKE_IMAGES" ;;
+esac
 `;
 
 /** A PATH directory with the programs build-images.sh needs, and minikube only if asked. */
 function fakePath(withMinikube: boolean): string {
   const directory = mkdtempSync(join(tmpdir(), 'path-'));
-  for (const program of ['bash', 'git', 'tar', 'mktemp', 'rm', 'dirname', 'sed', 'cat'])
+  for (const program of [
+    'bash',
+    'git',
+    'tar',
+    'mktemp',
+    'rm',
+    'dirname',
+    'sed',
+    'cat',
+    'grep',
+    'tee',
+    'tail',
+    'tr',
+  ])
     symlinkSync(
       spawnSync('bash', ['-c', `command -v ${program}`], { encoding: 'utf8' }).stdout.trim(),
       join(directory, program),
@@ -82,15 +103,23 @@ function fakePath(withMinikube: boolean): string {
   return directory;
 }
 
-function buildImages(args: string[], options: { minikube?: boolean; status?: number } = {}) {
-  const log = join(mkdtempSync(join(tmpdir(), 'log-')), 'minikube.log');
+function buildImages(
+  args: string[],
+  options: { minikube?: boolean; status?: number; broken?: boolean } = {},
+) {
+  const state = mkdtempSync(join(tmpdir(), 'log-'));
+  const log = join(state, 'minikube.log');
+  const images = join(state, 'images');
   writeFileSync(log, '');
+  writeFileSync(images, '');
   const result = spawnSync(`${repoRoot}scripts/build-images.sh`, args, {
     encoding: 'utf8',
     env: {
       PATH: fakePath(options.minikube ?? true),
       FAKE_LOG: log,
+      FAKE_IMAGES: images,
       MINIKUBE_STATUS: String(options.status ?? 0),
+      ...(options.broken ? { MINIKUBE_BUILD_BROKEN: '1' } : {}),
       HOME: tmpdir(),
     },
   });
@@ -98,6 +127,7 @@ function buildImages(args: string[], options: { minikube?: boolean; status?: num
   return {
     ...result,
     builds: lines.filter((line) => line.startsWith('call image build')),
+    images: readFileSync(images, 'utf8').split('\n').filter(Boolean),
     context: lines.filter((line) => line.startsWith('context ')).map((line) => line.slice(8)),
   };
 }
@@ -116,10 +146,17 @@ describe('scripts/build-images.sh', () => {
       const image = manifests.named<DeploymentSpec>('Deployment', app).spec.template.spec
         .containers[0]?.image;
       return expect.stringMatching(
-        new RegExp(`^call image build --tag ${image} --file apps/${app}/Dockerfile \\S+\\.tar$`),
+        new RegExp(
+          `^call image build --tag ${image}-candidate --file apps/${app}/Dockerfile \\S+\\.tar$`,
+        ),
       ) as string;
     });
     expect(result.builds).toEqual(expected);
+    expect(result.images.sort()).toEqual(
+      ['articles', 'web-api', 'web-app'].map(
+        (app) => `docker.io/cloud-native-starter/${app}:1.0.0`,
+      ),
+    );
     expect(result.stdout).toContain('built cloud-native-starter/articles:1.0.0');
   });
 
@@ -128,6 +165,16 @@ describe('scripts/build-images.sh', () => {
     for (const file of ['apps/articles/Dockerfile', 'pnpm-lock.yaml', 'packages/auth/package.json'])
       expect(context).toContain(file);
     for (const file of context) expect(file).not.toMatch(/(^|\/)(node_modules|dist|\.cache)\//);
+  });
+
+  it('fails, with the build output, when minikube reports success but made no image', () => {
+    const result = buildImages(['articles'], { broken: true });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(
+      'building cloud-native-starter/articles:1.0.0 failed: minikube made no image; the build said: ERROR: failed to solve',
+    );
+    expect(result.stdout).not.toContain('built cloud-native-starter/articles');
+    expect(result.images).toEqual([]);
   });
 
   it('builds only the apps it is given', () => {
