@@ -6,7 +6,9 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -32,7 +34,6 @@ import (
 
 const (
 	repoRoot       = "../../.."
-	appNamespace   = "demo"
 	inClusterKeys  = "http://keycloak.demo.svc.cluster.local:8080"
 	ingressGateway = "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"
 )
@@ -58,10 +59,9 @@ func kubeObjects(t *testing.T) (string, map[string]*corev1.Pod) {
 	decoder := kubeyaml.NewYAMLOrJSONDecoder(&rendered, 4096)
 	for index := 0; ; index++ {
 		var object map[string]any
-		if err := decoder.Decode(&object); err != nil {
-			if err.Error() == "EOF" {
-				break
-			}
+		if err := decoder.Decode(&object); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
 			t.Fatalf("k8s document %d: %v", index, err)
 		}
 		raw, err := yaml.Marshal(object)
