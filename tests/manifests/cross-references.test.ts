@@ -268,10 +268,31 @@ describe('scaling and disruption', () => {
     }
   });
 
-  it('runs Keycloak as one replica replaced whole, since each pod has its own signing keys', () => {
-    const keycloakDeployment = manifests.named<DeploymentSpec>('Deployment', 'keycloak');
-    expect(keycloakDeployment.spec.replicas).toBe(1);
-    expect(keycloakDeployment.spec.strategy?.type).toBe('Recreate');
+  it('runs Keycloak and its database as one replica each, replaced whole', () => {
+    for (const name of ['keycloak', 'postgres']) {
+      const deployment = manifests.named<DeploymentSpec>('Deployment', name);
+      expect(deployment.spec.replicas, name).toBe(1);
+      expect(deployment.spec.strategy?.type, name).toBe('Recreate');
+    }
+  });
+
+  it("keeps Keycloak's data, signing keys included, on a volume that outlives its pods", () => {
+    expect(keycloak().KC_DB).toBe('postgres');
+    const service = serviceForHost(manifests, keycloak().KC_DB_URL_HOST ?? '', 'demo');
+    expect(service?.metadata.name).toBe('postgres');
+    if (!service) return;
+    const [database] = backendsOf(manifests, service);
+    const claims = (database?.spec.template.spec.volumes ?? []).flatMap((volume) =>
+      volume.persistentVolumeClaim ? [volume.persistentVolumeClaim.claimName] : [],
+    );
+    expect(claims).toEqual(['postgres-data']);
+    expect(manifests.ofKind('PersistentVolumeClaim').map((claim) => claim.metadata.name)).toEqual(
+      claims,
+    );
+    const args = manifests.named<DeploymentSpec>('Deployment', 'keycloak').spec.template.spec
+      .containers[0]?.args;
+    // Imports the realm file only when the realm is missing: existing data wins.
+    expect(args).toEqual(['start', '--import-realm']);
   });
 });
 

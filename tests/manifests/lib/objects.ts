@@ -77,6 +77,7 @@ export interface PodSpec {
     configMap?: { name: string };
     secret?: { secretName: string };
     emptyDir?: unknown;
+    persistentVolumeClaim?: { claimName: string };
   }[];
 }
 
