@@ -220,7 +220,7 @@ esac
 `;
 
 /** The documents each `kubectl apply` of scripts/apply-authorization.sh sends, in order. */
-function appliedByApplyAuthorization(args: string[]): KubeObject[][] {
+function appliedByApplyAuthorization(): KubeObject[][] {
   const path = mkdtempSync(join(tmpdir(), 'path-'));
   for (const program of ['bash', 'cat', 'dirname', 'awk', 'find', 'wc', 'printf'])
     symlinkSync(
@@ -230,7 +230,7 @@ function appliedByApplyAuthorization(args: string[]): KubeObject[][] {
   writeFileSync(join(path, 'kubectl'), FAKE_KUBECTL);
   chmodSync(join(path, 'kubectl'), 0o755);
   const steps = mkdtempSync(join(tmpdir(), 'kubectl-'));
-  const result = spawnSync(`${repoRoot}scripts/apply-authorization.sh`, args, {
+  const result = spawnSync(`${repoRoot}scripts/apply-authorization.sh`, [], {
     encoding: 'utf8',
     env: { PATH: path, FAKE_DIR: steps, HOME: tmpdir() },
   });
@@ -265,7 +265,7 @@ describe('scripts/apply-authorization.sh (lab 7)', () => {
    */
   function keyFetchRefusedAt(start: KubeObject[]): number[] {
     const keycloak = podOf(deployment(manifests, 'keycloak'));
-    const states = statesAfter(start, appliedByApplyAuthorization([]));
+    const states = statesAfter(start, appliedByApplyAuthorization());
     expect(states.length).toBeGreaterThan(1);
     return states.flatMap((objects, step) => {
       const requests = objects.filter(
