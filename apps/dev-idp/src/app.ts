@@ -1,13 +1,13 @@
 import { AuthError, readBearerToken } from '@cns/auth';
-import { errorHandler, notFound, type Logger } from '@cns/service-kit';
-import express, { Router, type Express, type Request, type Response } from 'express';
+import { errorHandler, notFound, strictApp, strictRouter, type Logger } from '@cns/service-kit';
+import express, { type Express, type Request, type Response } from 'express';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
 import { escapeHtml, page, PAGE_CSP } from './html.ts';
 import { profileClaims } from './keycloak-claims.ts';
 import { loginPage } from './login-page.ts';
-import { createProvider } from './provider.ts';
+import { createProvider, PROVIDER_PATHS } from './provider.ts';
 import type { Realm } from './realm.ts';
 import { generateSigningKey } from './signing-key.ts';
 
@@ -35,7 +35,7 @@ export async function createIdp({ realm, publicUrl, logger }: IdpOptions): Promi
   const provider = createProvider({ realm, issuer, basePath, signingKey: key.privateJwk });
   const publicKeys = createLocalJWKSet({ keys: [publicJwk(key.privateJwk)] });
 
-  const realmRoutes = Router();
+  const realmRoutes = strictRouter();
   realmRoutes.get('/', (_req, res) => {
     res.json({
       realm: realm.name,
@@ -134,10 +134,10 @@ export async function createIdp({ realm, publicUrl, logger }: IdpOptions): Promi
     }
   }
 
-  const app = express();
+  const app = strictApp();
   app.disable('x-powered-by');
   app.use(basePath, realmRoutes);
-  app.use(basePath, provider.callback());
+  app.use(basePath, strictRouter().all(PROVIDER_PATHS, provider.callback()));
   app.use(notFound);
   app.use(errorHandler(logger));
   return { app, issuer, provider };

@@ -28,6 +28,25 @@ export interface ProviderOptions {
 const RESOURCE = 'urn:dev-idp:realm-access-token';
 const RESOURCE_SCOPE = 'openid profile email';
 const OIDC = '/protocol/openid-connect';
+const ROUTES = {
+  authorization: `${OIDC}/auth`,
+  token: `${OIDC}/token`,
+  jwks: `${OIDC}/certs`,
+  end_session: `${OIDC}/logout`,
+  revocation: `${OIDC}/revoke`,
+};
+
+/**
+ * Every path oidc-provider serves here, as Express paths. Its own router ignores case; Keycloak's
+ * does not, so the app hands it these exact paths only.
+ */
+export const PROVIDER_PATHS = [
+  '/.well-known/openid-configuration',
+  ...Object.values(ROUTES),
+  `${ROUTES.authorization}/:uid`,
+  `${ROUTES.end_session}/confirm`,
+  `${ROUTES.end_session}/success`,
+];
 
 /**
  * oidc-provider configured to look like Keycloak to keycloak-js, curl and jose: Keycloak's routes,
@@ -102,13 +121,7 @@ export function createProvider({ realm, issuer, basePath, signingKey }: Provider
       Interaction: 1800,
       AuthorizationCode: 60,
     },
-    routes: {
-      authorization: `${OIDC}/auth`,
-      token: `${OIDC}/token`,
-      jwks: `${OIDC}/certs`,
-      end_session: `${OIDC}/logout`,
-      revocation: `${OIDC}/revoke`,
-    },
+    routes: ROUTES,
     clientBasedCORS(_ctx, origin, client) {
       const found = realmClient(client.clientId);
       return (

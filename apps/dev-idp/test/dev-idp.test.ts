@@ -48,6 +48,27 @@ describe('Keycloak URL layout', () => {
   });
 });
 
+describe('routing matches paths exactly, as Keycloak does', () => {
+  it.each([
+    ['a differently cased realm path', (issuer: string) => issuer.replace('/auth/', '/AUTH/')],
+    [
+      'a differently cased discovery path',
+      (issuer: string) => `${issuer}/.well-known/OPENID-configuration`,
+    ],
+    [
+      'a differently cased userinfo path',
+      (issuer: string) => `${issuer}/protocol/openid-connect/USERINFO`,
+    ],
+    [
+      'userinfo with a trailing slash',
+      (issuer: string) => `${issuer}/protocol/openid-connect/userinfo/`,
+    ],
+    ['a differently cased login page', (issuer: string) => `${issuer}/LOGIN-ACTIONS/x`],
+  ])('answers 404 to %s', async (_case, url) => {
+    expect((await fetch(url(idp.issuer))).status).toBe(404);
+  });
+});
+
 describe('password grant (the curl labs)', () => {
   it('answers with the members and order of a Keycloak token response', async () => {
     const body = await tokensFor('alice');

@@ -1,13 +1,13 @@
 import { parseAmount } from '@cns/articles-contract';
 import type { BearerAuth } from '@cns/auth';
-import { HttpError, methodNotAllowed, requestIdOf } from '@cns/service-kit';
-import { Router } from 'express';
+import { HttpError, methodNotAllowed, requestIdOf, strictRouter } from '@cns/service-kit';
+import type { Router } from 'express';
 import type { ArticlesClient } from './articles-client.ts';
 import { withAuthorLinks } from './author-links.ts';
 import { traceHeaders } from './trace-headers.ts';
 
 export function webApiRoutes(auth: BearerAuth, articles: ArticlesClient): Router {
-  const router = Router();
+  const router = strictRouter();
   router
     .route('/articles')
     .get(auth.authenticate, auth.requireRole('user'), async (req, res) => {

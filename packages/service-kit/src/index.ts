@@ -13,5 +13,6 @@ export {
   type ServiceContext,
   type ServiceParts,
 } from './run-service.ts';
+export { strictApp, strictRouter } from './strict-router.ts';
 export { serve, type RunningService, type ServeOptions } from './serve.ts';
 export { createServiceApp, type ServiceAppOptions } from './service-app.ts';

@@ -1,4 +1,4 @@
-import express, { type Express, type Router } from 'express';
+import type { Express, Router } from 'express';
 import { rejectLargeBodies } from './body-limit.ts';
 import { cors } from './cors.ts';
 import { errorHandler, notFound } from './error-handler.ts';
@@ -9,6 +9,7 @@ import { createMetrics } from './metrics.ts';
 import { rateLimit, type RateLimitOptions } from './rate-limit.ts';
 import { requestContext } from './request-context.ts';
 import { securityHeaders } from './security-headers.ts';
+import { strictApp } from './strict-router.ts';
 
 /** Largest request body accepted; the services take none. */
 const MAX_BODY_BYTES = 1024;
@@ -18,7 +19,7 @@ export interface ServiceAppOptions {
   service: string;
   logger: Logger;
   lifecycle: Lifecycle;
-  /** The service's own routes. */
+  /** The service's own routes; build them with {@link strictRouter}. */
   routes: Router;
   /** Origins allowed to call from a browser on another origin. Default: none. */
   corsOrigins?: readonly string[];
@@ -46,7 +47,7 @@ export interface ServiceAppOptions {
 export function createServiceApp(options: ServiceAppOptions): Express {
   const { service, logger, lifecycle, routes } = options;
   const metrics = createMetrics(service);
-  const app = express();
+  const app = strictApp();
   app.disable('x-powered-by');
   // Responses are per-user JSON marked no-cache: hashing each body for an ETag costs CPU for nothing.
   app.disable('etag');
