@@ -363,6 +363,12 @@ const cases: Case[] = [
     error: 'not_found',
   },
   {
+    name: 'the metrics route on the API port',
+    request: () => ({ path: '/metrics' }),
+    status: 404,
+    error: 'not_found',
+  },
+  {
     name: 'the metrics route in upper case',
     request: () => ({ path: '/METRICS' }),
     status: 404,
@@ -473,7 +479,7 @@ describe('hostile requests to web-api each get the right 4xx with a JSON error',
 
   it('never fetched an attacker-supplied key location, and both services stay healthy and serving', async () => {
     expect(attackerRequests).toBe(0);
-    for (const url of [chain.webApi.url, chain.articles.url]) {
+    for (const url of [chain.webApi.managementUrl, chain.articles.managementUrl]) {
       expect((await fetch(`${url}/health/ready`)).status).toBe(200);
     }
     expect((await chain.get(await idp.sign())).status).toBe(200);

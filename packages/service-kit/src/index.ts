@@ -5,6 +5,7 @@ export { HttpError, isHttpErrorLike, type HttpErrorLike } from './http-error.ts'
 export { createLifecycle, type Lifecycle } from './lifecycle.ts';
 export { createMetrics, type Metrics } from './metrics.ts';
 export { rateLimit, type RateLimitOptions } from './rate-limit.ts';
+export { createManagementApp, type ManagementAppOptions } from './management-app.ts';
 export { createLogger, type Logger, type LoggerOptions } from './logger.ts';
 export { requestContext, requestIdOf } from './request-context.ts';
 export {
