@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `pnpm test:keycloak`: the integration suites and the browser tests against a real Keycloak,
 # started by scripts/start-keycloak.sh on port 8080, the URLs the development IdP serves, and then
-# `IDP=keycloak pnpm start` as the README describes it. Needs ports 8080-8082 and 5173 free.
+# `IDP=keycloak pnpm start` as the README describes it. Needs ports 8080-8082, 9081, 9082 and 5173 free.
 #
 # Usage: scripts/test-keycloak.sh   (or: pnpm test:keycloak)
 set -euo pipefail

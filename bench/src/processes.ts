@@ -29,6 +29,7 @@ export async function startServer(
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: '0',
+      MANAGEMENT_PORT: '0',
       LOG_LEVEL: 'info',
       ...env,
     },
@@ -38,8 +39,14 @@ export async function startServer(
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before listening`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (!line.startsWith('{')) return;
-      const entry = JSON.parse(line) as { msg?: string; url?: string; level?: string };
-      if (entry.msg === 'listening' && entry.url) resolve(entry.url);
+      const entry = JSON.parse(line) as {
+        msg?: string;
+        url?: string;
+        level?: string;
+        listener?: string;
+      };
+      // The services also log their management listener; the API one has no `listener` field.
+      if (entry.msg === 'listening' && entry.url && !entry.listener) resolve(entry.url);
       else if (entry.level === 'error' || entry.level === 'warn') console.error(`${name}: ${line}`);
     });
   });
