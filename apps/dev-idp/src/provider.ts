@@ -111,7 +111,7 @@ export function createProvider({ realm, issuer, basePath, signingKey }: Provider
       return grant;
     },
     issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
-    rotateRefreshToken: true,
+    rotateRefreshToken: realm.revokeRefreshToken,
     ttl: {
       AccessToken: realm.accessTokenLifespan,
       IdToken: realm.accessTokenLifespan,
@@ -176,6 +176,7 @@ export function createProvider({ realm, issuer, basePath, signingKey }: Provider
   ]);
   provider.use(addDefaultScopes(basePath));
   provider.use(keycloakTokenResponse(realm.ssoSessionIdleTimeout));
+  provider.use(keycloakDirectGrantRefusal);
   provider.use(allowCredentialedCors);
   return provider;
 }
@@ -335,6 +336,25 @@ function keycloakTokenResponse(refreshExpiresIn: number) {
       scope,
     };
   };
+}
+
+/**
+ * Keycloak's answer to the password grant for a client without direct access grants (the
+ * web-app's `frontend`); oidc-provider says `invalid_request`.
+ */
+async function keycloakDirectGrantRefusal(ctx: KoaContextWithOIDC, next: () => Promise<void>) {
+  await next();
+  const body = ctx.body as Record<string, unknown> | undefined;
+  if (
+    ctx.oidc?.route === 'token' &&
+    ctx.oidc.params?.grant_type === 'password' &&
+    body?.error_description === 'requested grant type is not allowed for this client'
+  ) {
+    ctx.body = {
+      error: 'unauthorized_client',
+      error_description: 'Client not allowed for direct access grants',
+    };
+  }
 }
 
 // keycloak-js calls the token endpoint with credentials; oidc-provider never allows them.

@@ -97,6 +97,7 @@ describe('password grant (the curl labs)', () => {
         issuer: idp.issuer,
         jwksUri: `${idp.issuer}/protocol/openid-connect/certs`,
         audience,
+        authorizedParties: ['labs-cli'],
       });
       const verified = await verifier.verify(token);
       expect(verified.username).toBe('alice');
@@ -108,10 +109,9 @@ describe('password grant (the curl labs)', () => {
       sub: 'eb4123a3-b722-4798-9af5-8957f823657a',
       aud: ['web-api', 'articles'],
       typ: 'Bearer',
-      azp: 'frontend',
+      azp: 'labs-cli',
       sid: session_state,
       acr: '1',
-      'allowed-origins': ['http://localhost:5173', 'https://demo.k8s.local'],
       realm_access: { roles: ['user'] },
       scope: 'profile email',
       preferred_username: 'alice',
@@ -121,6 +121,7 @@ describe('password grant (the curl labs)', () => {
     });
     expect((claims.exp as number) - (claims.iat as number)).toBe(60);
     expect(claims).not.toHaveProperty('client_id');
+    expect(claims).not.toHaveProperty('allowed-origins'); // the labs' client has no web origins
     expect(
       JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()),
     ).toMatchObject({ alg: 'RS256', typ: 'JWT' });
@@ -139,7 +140,7 @@ describe('password grant (the curl labs)', () => {
     const body = await tokensFor('alice', { scope: 'openid' });
     expect(body.scope).toBe('openid profile email');
     expect(decodePayload(body.id_token ?? '')).toMatchObject({
-      aud: 'frontend',
+      aud: 'labs-cli',
       sub: 'eb4123a3-b722-4798-9af5-8957f823657a',
       preferred_username: 'alice',
     });
@@ -154,6 +155,15 @@ describe('password grant (the curl labs)', () => {
     });
   });
 
+  it("refuses it to the web-app's client, as Keycloak does", async () => {
+    const response = await passwordGrant(idp.tokenUrl, 'alice', 'alice', { client_id: 'frontend' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: 'unauthorized_client',
+      error_description: 'Client not allowed for direct access grants',
+    });
+  });
+
   it('refuses an unknown client', async () => {
     const response = await passwordGrant(idp.tokenUrl, 'alice', 'alice', { client_id: 'nope' });
     expect(response.status).toBe(401);
@@ -162,13 +172,13 @@ describe('password grant (the curl labs)', () => {
 
   it('issues JWT-shaped refresh tokens that refresh once and then are spent', async () => {
     const { refresh_token: refreshToken = '' } = await tokensFor('alice');
-    expect(decodePayload(refreshToken)).toMatchObject({ typ: 'Refresh', azp: 'frontend' });
+    expect(decodePayload(refreshToken)).toMatchObject({ typ: 'Refresh', azp: 'labs-cli' });
     const refresh = () =>
       fetch(idp.tokenUrl, {
         method: 'POST',
         body: new URLSearchParams({
           grant_type: 'refresh_token',
-          client_id: 'frontend',
+          client_id: 'labs-cli',
           refresh_token: refreshToken,
         }),
       });
@@ -335,7 +345,17 @@ describe('browser login: authorization code with PKCE', () => {
   });
 
   it('allows credentialed CORS for the app origin only', async () => {
-    const call = (origin: string) => passwordGrant(idp.tokenUrl, 'alice', 'alice', {}, { origin });
+    // A refresh with a spent token: refused, but in the answer the browser is allowed to read.
+    const call = (origin: string) =>
+      fetch(idp.tokenUrl, {
+        method: 'POST',
+        headers: { origin },
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          client_id: 'frontend',
+          refresh_token: 'spent',
+        }),
+      });
     const allowed = await call('http://localhost:5173');
     expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
     expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
