@@ -19,7 +19,7 @@ trap 'scripts/stop-keycloak.sh' EXIT
 scripts/start-keycloak.sh
 
 step "the labs' password grant, with curl"
-token=$(curl -fsS -d username=alice -d password=alice -d grant_type=password -d client_id=frontend \
+token=$(curl -fsS -d username=alice -d password=alice -d grant_type=password -d client_id=labs-cli \
   "$issuer/protocol/openid-connect/token" | sed -n 's|.*"access_token":"\([^"]*\)".*|\1|p')
 if [ -z "$token" ]; then
   echo "test-keycloak: error: Keycloak's token endpoint returned no access token for alice" >&2

@@ -79,7 +79,7 @@ describe(`pnpm start with ${KEYCLOAK ? 'Keycloak' : 'the development IdP'}`, () 
       '-d',
       'grant_type=password',
       '-d',
-      'client_id=frontend',
+      'client_id=labs-cli',
       `${IDP}/protocol/openid-connect/token`,
     ]);
     const { access_token: token } = JSON.parse(stdout) as { access_token: string };

@@ -84,6 +84,8 @@ export async function startLocalStack(idp: IdentityProvider): Promise<LocalStack
   const oidc = {
     OIDC_ISSUER: idp.issuer,
     OIDC_JWKS_URI: `${idp.issuer}/protocol/openid-connect/certs`,
+    // The labs' tokens come from their own client, as in the services' local.env.
+    OIDC_AUTHORIZED_PARTIES: 'frontend,labs-cli',
   };
   const articles = await startService('articles', oidc);
   const webApi = await startService('web-api', { ...oidc, ARTICLES_URL: articles.url });
