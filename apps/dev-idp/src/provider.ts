@@ -364,9 +364,10 @@ async function allowCredentialedCors(ctx: KoaContextWithOIDC, next: () => Promis
   if (origin && origin !== '*') ctx.set('access-control-allow-credentials', 'true');
 }
 
-// Keycloak ends the session at once when the client sends id_token_hint (keycloak-js does), and
-// otherwise asks the user, so that a link on another site cannot sign anyone out. oidc-provider
-// always asks; with the hint, this page answers on the user's behalf.
+// Keycloak ends the session at once when the client sends an id_token_hint of this very session
+// (keycloak-js does), and otherwise asks the user, so that a link on another site cannot sign
+// anyone out, not even with an ID token of the attacker's own. oidc-provider always asks; with the
+// session's own hint, this page answers on the user's behalf.
 function logoutSource(ctx: KoaContextWithOIDC, form: string) {
   const confirm = form
     .replace('<form ', '<form id="logout" ')
@@ -375,12 +376,21 @@ function logoutSource(ctx: KoaContextWithOIDC, form: string) {
       '<input type="hidden" name="logout" value="yes"><button type="submit" id="kc-logout">Sign out</button></form>',
     );
   ctx.type = 'html';
-  ctx.body = ctx.oidc.params?.id_token_hint
+  ctx.body = hintsAtThisSession(ctx)
     ? page(
         'Signing out',
         `<h1 id="kc-page-title">Signing out…</h1>${confirm}<script>document.forms.logout.submit()</script>`,
       )
     : page('Sign out', `<h1 id="kc-page-title">Do you want to sign out?</h1>${confirm}`);
+}
+
+/** Whether the validated id_token_hint was issued in the browser's own session. */
+function hintsAtThisSession(ctx: KoaContextWithOIDC): boolean {
+  const hint = (ctx.oidc.entities.IdTokenHint as { payload?: { sub?: unknown; sid?: unknown } })
+    ?.payload;
+  const { session, client } = ctx.oidc;
+  if (!hint || !session?.accountId || !client) return false;
+  return hint.sub === session.accountId && hint.sid === session.sidFor(client.clientId);
 }
 
 function postLogoutSuccessSource(ctx: KoaContextWithOIDC) {

@@ -297,6 +297,66 @@ describe('browser login: authorization code with PKCE', () => {
     expect(again).toMatch(/\/login-actions\//);
   });
 
+  /** A browser logged in as `username` through the code flow, and the tokens it got. */
+  async function loggedIn(username: string) {
+    const browser = browserSession();
+    const { url: loginUrl } = await browser.follow(authorize(), APP);
+    const { url: callback } = await browser.submitForm(
+      loginUrl,
+      APP,
+      new URLSearchParams({ username, password: username }),
+    );
+    const exchange = await fetch(idp.tokenUrl, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        client_id: 'frontend',
+        code: new URL(callback).searchParams.get('code') ?? '',
+        redirect_uri: APP,
+        code_verifier: verifier,
+      }),
+    });
+    const tokens = (await exchange.json()) as Record<string, string>;
+    return { browser, idToken: tokens.id_token ?? '' };
+  }
+  const logoutFields = (idToken: string) =>
+    new URLSearchParams({
+      client_id: 'frontend',
+      id_token_hint: idToken,
+      post_logout_redirect_uri: APP,
+    });
+  const stillLoggedIn = async (browser: ReturnType<typeof browserSession>) =>
+    (await browser.follow(authorize({ state: 'again' }), APP)).url.startsWith(APP);
+
+  it('accepts a POST logout with the session’s own ID token, keeping the token out of the URL', async () => {
+    const { browser, idToken } = await loggedIn('admin');
+    const logout = `${idp.issuer}/protocol/openid-connect/logout`;
+    const { response } = await browser.submitForm(logout, APP, logoutFields(idToken));
+    const page = await response.text();
+    expect(page).toContain('document.forms.logout.submit()'); // ends the session without asking
+    const action = /<form[^>]*action="([^"]+)"/.exec(page)?.[1] ?? '';
+    const fields = new URLSearchParams(
+      [...page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map(
+        ([, name = '', value = '']): [string, string] => [name, value],
+      ),
+    );
+    const { url } = await browser.submitForm(new URL(action, logout).href, APP, fields);
+    expect(url).toBe(APP);
+    expect(await stillLoggedIn(browser)).toBe(false);
+  });
+
+  it("asks before ending the session when the hint is another user's ID token, like Keycloak", async () => {
+    const alice = await loggedIn('alice');
+    const jdoe = await loggedIn('jdoe');
+    const logout = `${idp.issuer}/protocol/openid-connect/logout?${logoutFields(jdoe.idToken).toString()}`;
+    const response = await alice.browser.request(logout);
+    expect(response.status).toBe(200);
+    const page = await response.text();
+    expect(page).toContain('Do you want to sign out?');
+    expect(page).not.toContain('<script');
+    expect(await stillLoggedIn(alice.browser)).toBe(true);
+  });
+
   it('asks before ending the session when the logout request names no ID token, like Keycloak', async () => {
     const browser = browserSession();
     const { url: loginUrl } = await browser.follow(authorize(), APP);
