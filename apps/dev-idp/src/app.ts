@@ -1,11 +1,6 @@
 import { AuthError, readBearerToken } from '@cns/auth';
 import { errorHandler, notFound, strictApp, strictRouter, type Logger } from '@cns/service-kit';
-import express, {
-  type Express,
-  type Request,
-  type RequestHandler,
-  type Response,
-} from 'express';
+import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
