@@ -40,6 +40,10 @@ export async function startLogin(idp: IdentityProvider, params: Record<string, s
 
   return {
     nonce,
+    /** The browser, with the IdP's cookies. */
+    browser,
+    /** The authorization request, to send again. */
+    authorizeUrl,
     /** Where the authorization request ended: the login page's URL, or the app's callback. */
     landedAt: url,
     page: () => current,

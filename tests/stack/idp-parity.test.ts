@@ -343,6 +343,28 @@ describe.each(providers)('%s, compared with Keycloak 26', (name) => {
     browserClaims(((await refreshed.json()) as Record<string, unknown>).access_token);
   });
 
+  it('keeps the session, asking instead, when a logout names another session’s ID token', async () => {
+    const session = async (username: string) => {
+      const login = await startLogin(idp());
+      const done = await login.submit(username, username);
+      if (!('callback' in done)) throw new Error(`login did not return to ${APP}`);
+      const body = (await (await login.exchange(done.callback)).json()) as { id_token: string };
+      return { login, idToken: body.id_token };
+    };
+    const alice = await session('alice');
+    const admin = await session('admin');
+    const logout = `${idp().issuer}/protocol/openid-connect/logout?${new URLSearchParams({
+      client_id: 'frontend',
+      id_token_hint: admin.idToken,
+      post_logout_redirect_uri: APP,
+    }).toString()}`;
+    const { url, response } = await alice.login.browser.follow(logout, APP);
+    expect(url.startsWith(APP)).toBe(false); // not sent back signed out: the user is asked
+    expect(response.status).toBe(200);
+    const again = await alice.login.browser.follow(alice.login.authorizeUrl, APP);
+    expect(again.url.startsWith(APP)).toBe(true); // still signed in: no login form
+  }, 20_000);
+
   it('requires PKCE with S256', async () => {
     const withoutPkce = { code_challenge: '', code_challenge_method: '' };
     for (const params of [withoutPkce, { code_challenge_method: 'plain' }]) {
