@@ -131,6 +131,16 @@ describe('the service', () => {
     }
   });
 
+  it.each(['/ARTICLES', '/Articles', '/articles/'])(
+    'answers 404 to %s: paths match exactly, as the mesh matches them',
+    async (path) => {
+      const response = await fetch(`${articles.url}${path}`, {
+        headers: { authorization: `Bearer ${await idp.sign()}` },
+      });
+      expect(response.status).toBe(404);
+    },
+  );
+
   it('sends no x-powered-by and echoes a request id', async () => {
     const response = await fetch(`${articles.url}/nope`, {
       headers: { 'x-request-id': 'abc-123' },
