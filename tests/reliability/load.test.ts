@@ -93,5 +93,5 @@ it('refuses every invalid token and serves every valid one in a mixed load', asy
   expect(outcome.unexpected).toEqual([]);
   expect(outcome.sent).toBeGreaterThan(CONNECTIONS * SECONDS);
   for (const service of [webApi, articles])
-    expect((await fetch(`${service.url}/health/ready`)).status).toBe(200);
+    expect((await fetch(`${service.managementUrl}/health/ready`)).status).toBe(200);
 });

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 export interface ServiceProcess {
   url: string;
+  /** Health and metrics. */
+  managementUrl: string;
   process: ChildProcess;
   /** Every JSON log line printed so far. */
   logs: Record<string, unknown>[];
@@ -13,8 +15,8 @@ export interface ServiceProcess {
 }
 
 /**
- * Starts a service's real `main.ts` as its own process, on a free port, and resolves once it
- * logged that it listens.
+ * Starts a service's real `main.ts` as its own process, on free ports, and resolves once it
+ * logged that both its listeners listen.
  */
 export async function startServiceProcess(
   app: 'articles' | 'web-api',
@@ -23,21 +25,32 @@ export async function startServiceProcess(
   const cwd = fileURLToPath(new URL(`../../apps/${app}`, import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      MANAGEMENT_PORT: '0',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const logs: Record<string, unknown>[] = [];
-  const listening = new Promise<string>((resolve, reject) => {
+  const urls: { api?: string; management?: string } = {};
+  const listening = new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${app} exited with ${code} before listening`)));
     createInterface({ input: child.stdout }).on('line', (line) => {
       const entry = JSON.parse(line) as Record<string, unknown>;
       logs.push(entry);
-      if (entry.msg === 'listening') resolve(String(entry.url));
+      if (entry.msg !== 'listening') return;
+      urls[entry.listener === 'management' ? 'management' : 'api'] = String(entry.url);
+      if (urls.api && urls.management) resolve();
     });
   });
-  const url = await listening;
+  await listening;
   return {
-    url,
+    url: urls.api ?? '',
+    managementUrl: urls.management ?? '',
     process: child,
     logs,
     async stop(signal = 'SIGTERM') {

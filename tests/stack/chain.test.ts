@@ -23,7 +23,13 @@ let client: ReturnType<typeof articlesClient>;
 beforeAll(async () => {
   idp = await identityProvider();
   const verifier = (audience: string) =>
-    createTokenVerifier({ issuer: idp.issuer, jwksUri: idp.jwksUri, audience });
+    createTokenVerifier({
+      issuer: idp.issuer,
+      jwksUri: idp.jwksUri,
+      audience,
+      // As the services' local.env and the cluster's ConfigMap have it.
+      authorizedParties: ['frontend', 'labs-cli'],
+    });
   articles = await listen(createArticles({ verifier: verifier('articles'), logger }));
   client = articlesClient();
   webApi = await listen(createWebApi({ verifier: verifier('web-api'), articles: client, logger }));
@@ -111,7 +117,7 @@ describe('the secured chain with a real identity provider', () => {
       method: 'POST',
       body: new URLSearchParams({
         grant_type: 'refresh_token',
-        client_id: 'frontend',
+        client_id: 'labs-cli',
         refresh_token: first.refresh_token,
       }),
     });

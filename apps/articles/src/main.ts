@@ -8,6 +8,7 @@ await runService('articles', loadConfig, (config, context) => {
     issuer: config.OIDC_ISSUER,
     jwksUri: config.OIDC_JWKS_URI,
     audience: config.OIDC_AUDIENCE,
+    authorizedParties: config.OIDC_AUTHORIZED_PARTIES,
   });
   return { app: createApp({ verifier, ...context }), warmUp: () => verifier.loadKeys() };
 });

@@ -48,6 +48,27 @@ describe('Keycloak URL layout', () => {
   });
 });
 
+describe('routing matches paths exactly, as Keycloak does', () => {
+  it.each([
+    ['a differently cased realm path', (issuer: string) => issuer.replace('/auth/', '/AUTH/')],
+    [
+      'a differently cased discovery path',
+      (issuer: string) => `${issuer}/.well-known/OPENID-configuration`,
+    ],
+    [
+      'a differently cased userinfo path',
+      (issuer: string) => `${issuer}/protocol/openid-connect/USERINFO`,
+    ],
+    [
+      'userinfo with a trailing slash',
+      (issuer: string) => `${issuer}/protocol/openid-connect/userinfo/`,
+    ],
+    ['a differently cased login page', (issuer: string) => `${issuer}/LOGIN-ACTIONS/x`],
+  ])('answers 404 to %s', async (_case, url) => {
+    expect((await fetch(url(idp.issuer))).status).toBe(404);
+  });
+});
+
 describe('password grant (the curl labs)', () => {
   it('answers with the members and order of a Keycloak token response', async () => {
     const body = await tokensFor('alice');
@@ -76,6 +97,7 @@ describe('password grant (the curl labs)', () => {
         issuer: idp.issuer,
         jwksUri: `${idp.issuer}/protocol/openid-connect/certs`,
         audience,
+        authorizedParties: ['labs-cli'],
       });
       const verified = await verifier.verify(token);
       expect(verified.username).toBe('alice');
@@ -87,10 +109,9 @@ describe('password grant (the curl labs)', () => {
       sub: 'eb4123a3-b722-4798-9af5-8957f823657a',
       aud: ['web-api', 'articles'],
       typ: 'Bearer',
-      azp: 'frontend',
+      azp: 'labs-cli',
       sid: session_state,
       acr: '1',
-      'allowed-origins': ['http://localhost:5173', 'https://demo.k8s.local'],
       realm_access: { roles: ['user'] },
       scope: 'profile email',
       preferred_username: 'alice',
@@ -100,6 +121,7 @@ describe('password grant (the curl labs)', () => {
     });
     expect((claims.exp as number) - (claims.iat as number)).toBe(60);
     expect(claims).not.toHaveProperty('client_id');
+    expect(claims).not.toHaveProperty('allowed-origins'); // the labs' client has no web origins
     expect(
       JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()),
     ).toMatchObject({ alg: 'RS256', typ: 'JWT' });
@@ -118,7 +140,7 @@ describe('password grant (the curl labs)', () => {
     const body = await tokensFor('alice', { scope: 'openid' });
     expect(body.scope).toBe('openid profile email');
     expect(decodePayload(body.id_token ?? '')).toMatchObject({
-      aud: 'frontend',
+      aud: 'labs-cli',
       sub: 'eb4123a3-b722-4798-9af5-8957f823657a',
       preferred_username: 'alice',
     });
@@ -133,6 +155,15 @@ describe('password grant (the curl labs)', () => {
     });
   });
 
+  it("refuses it to the web-app's client, as Keycloak does", async () => {
+    const response = await passwordGrant(idp.tokenUrl, 'alice', 'alice', { client_id: 'frontend' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: 'unauthorized_client',
+      error_description: 'Client not allowed for direct access grants',
+    });
+  });
+
   it('refuses an unknown client', async () => {
     const response = await passwordGrant(idp.tokenUrl, 'alice', 'alice', { client_id: 'nope' });
     expect(response.status).toBe(401);
@@ -141,13 +172,13 @@ describe('password grant (the curl labs)', () => {
 
   it('issues JWT-shaped refresh tokens that refresh once and then are spent', async () => {
     const { refresh_token: refreshToken = '' } = await tokensFor('alice');
-    expect(decodePayload(refreshToken)).toMatchObject({ typ: 'Refresh', azp: 'frontend' });
+    expect(decodePayload(refreshToken)).toMatchObject({ typ: 'Refresh', azp: 'labs-cli' });
     const refresh = () =>
       fetch(idp.tokenUrl, {
         method: 'POST',
         body: new URLSearchParams({
           grant_type: 'refresh_token',
-          client_id: 'frontend',
+          client_id: 'labs-cli',
           refresh_token: refreshToken,
         }),
       });
@@ -266,6 +297,66 @@ describe('browser login: authorization code with PKCE', () => {
     expect(again).toMatch(/\/login-actions\//);
   });
 
+  /** A browser logged in as `username` through the code flow, and the tokens it got. */
+  async function loggedIn(username: string) {
+    const browser = browserSession();
+    const { url: loginUrl } = await browser.follow(authorize(), APP);
+    const { url: callback } = await browser.submitForm(
+      loginUrl,
+      APP,
+      new URLSearchParams({ username, password: username }),
+    );
+    const exchange = await fetch(idp.tokenUrl, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        client_id: 'frontend',
+        code: new URL(callback).searchParams.get('code') ?? '',
+        redirect_uri: APP,
+        code_verifier: verifier,
+      }),
+    });
+    const tokens = (await exchange.json()) as Record<string, string>;
+    return { browser, idToken: tokens.id_token ?? '' };
+  }
+  const logoutFields = (idToken: string) =>
+    new URLSearchParams({
+      client_id: 'frontend',
+      id_token_hint: idToken,
+      post_logout_redirect_uri: APP,
+    });
+  const stillLoggedIn = async (browser: ReturnType<typeof browserSession>) =>
+    (await browser.follow(authorize({ state: 'again' }), APP)).url.startsWith(APP);
+
+  it('accepts a POST logout with the session’s own ID token, keeping the token out of the URL', async () => {
+    const { browser, idToken } = await loggedIn('admin');
+    const logout = `${idp.issuer}/protocol/openid-connect/logout`;
+    const { response } = await browser.submitForm(logout, APP, logoutFields(idToken));
+    const page = await response.text();
+    expect(page).toContain('document.forms.logout.submit()'); // ends the session without asking
+    const action = /<form[^>]*action="([^"]+)"/.exec(page)?.[1] ?? '';
+    const fields = new URLSearchParams(
+      [...page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map(
+        ([, name = '', value = '']): [string, string] => [name, value],
+      ),
+    );
+    const { url } = await browser.submitForm(new URL(action, logout).href, APP, fields);
+    expect(url).toBe(APP);
+    expect(await stillLoggedIn(browser)).toBe(false);
+  });
+
+  it("asks before ending the session when the hint is another user's ID token, like Keycloak", async () => {
+    const alice = await loggedIn('alice');
+    const jdoe = await loggedIn('jdoe');
+    const logout = `${idp.issuer}/protocol/openid-connect/logout?${logoutFields(jdoe.idToken).toString()}`;
+    const response = await alice.browser.request(logout);
+    expect(response.status).toBe(200);
+    const page = await response.text();
+    expect(page).toContain('Do you want to sign out?');
+    expect(page).not.toContain('<script');
+    expect(await stillLoggedIn(alice.browser)).toBe(true);
+  });
+
   it('asks before ending the session when the logout request names no ID token, like Keycloak', async () => {
     const browser = browserSession();
     const { url: loginUrl } = await browser.follow(authorize(), APP);
@@ -314,7 +405,17 @@ describe('browser login: authorization code with PKCE', () => {
   });
 
   it('allows credentialed CORS for the app origin only', async () => {
-    const call = (origin: string) => passwordGrant(idp.tokenUrl, 'alice', 'alice', {}, { origin });
+    // A refresh with a spent token: refused, but in the answer the browser is allowed to read.
+    const call = (origin: string) =>
+      fetch(idp.tokenUrl, {
+        method: 'POST',
+        headers: { origin },
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          client_id: 'frontend',
+          refresh_token: 'spent',
+        }),
+      });
     const allowed = await call('http://localhost:5173');
     expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
     expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');

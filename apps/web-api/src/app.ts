@@ -12,7 +12,7 @@ import { webApiRoutes } from './web-api-routes.ts';
 
 export interface AppDeps extends Pick<
   ServiceAppOptions,
-  'corsOrigins' | 'rateLimit' | 'trustedProxyHops'
+  'corsOrigins' | 'rateLimit' | 'trustedProxyHops' | 'metrics'
 > {
   verifier: TokenVerifier;
   articles: ArticlesClient;

@@ -9,6 +9,7 @@ await runService('web-api', loadConfig, (config, context) => {
     issuer: config.OIDC_ISSUER,
     jwksUri: config.OIDC_JWKS_URI,
     audience: config.OIDC_AUDIENCE,
+    authorizedParties: config.OIDC_AUTHORIZED_PARTIES,
   });
   const articles = createArticlesClient({
     baseUrl: config.ARTICLES_URL,

@@ -37,7 +37,7 @@ export function fetchKeys(url: string, init: RequestInit): Promise<Response> {
           const body = Buffer.concat(chunks).toString('utf8');
           const answer = {
             status: response.statusCode ?? 0,
-            json: () => Promise.resolve(JSON.parse(body) as unknown),
+            json: () => Promise.resolve(parseKeySet(body)),
           };
           resolve(answer as Response);
         });
@@ -46,4 +46,20 @@ export function fetchKeys(url: string, init: RequestInit): Promise<Response> {
     outgoing.on('error', unreachable);
     outgoing.end();
   });
+}
+
+/**
+ * Refuses a body that is not a key set here, as a fetch failure, so that jose's `JWKSInvalid` only
+ * ever means "a member of a fetched set is unusable".
+ */
+function parseKeySet(body: string): unknown {
+  const json = JSON.parse(body) as { keys?: unknown } | null;
+  const keys = json?.keys;
+  if (
+    !Array.isArray(keys) ||
+    !keys.every((key) => typeof key === 'object' && key !== null && !Array.isArray(key))
+  ) {
+    throw new TokenVerificationError('jwks_unavailable', 'the JWKS endpoint sent no key set');
+  }
+  return json;
 }

@@ -41,15 +41,22 @@ export async function startService(
 ): Promise<ServiceProcess> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: `${ROOT}apps/${app}`,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      MANAGEMENT_PORT: '0',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${app} did not listen within 30 s`)), 30_000);
     child.once('exit', (code) => reject(new Error(`${app} exited with ${code} before listening`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      const entry = JSON.parse(line) as { msg?: string; url?: string };
-      if (entry.msg === 'listening') {
+      const entry = JSON.parse(line) as { msg?: string; url?: string; listener?: string };
+      if (entry.msg === 'listening' && !entry.listener) {
         clearTimeout(timer);
         resolve(String(entry.url));
       }
@@ -77,6 +84,8 @@ export async function startLocalStack(idp: IdentityProvider): Promise<LocalStack
   const oidc = {
     OIDC_ISSUER: idp.issuer,
     OIDC_JWKS_URI: `${idp.issuer}/protocol/openid-connect/certs`,
+    // The labs' tokens come from their own client, as in the services' local.env.
+    OIDC_AUTHORIZED_PARTIES: 'frontend,labs-cli',
   };
   const articles = await startService('articles', oidc);
   const webApi = await startService('web-api', { ...oidc, ARTICLES_URL: articles.url });
