@@ -12,6 +12,9 @@ cd "$(dirname "$0")/.."
 accept_only_help "$@"
 
 export KEYCLOAK_PORT=8080
+# The secret Keycloak imports for the confidential client web-api; the suites exchange tokens with it.
+WEB_API_CLIENT_SECRET=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+export WEB_API_CLIENT_SECRET
 issuer="http://localhost:$KEYCLOAK_PORT/auth/realms/quarkus"
 step() { printf '\ntest-keycloak: == %s ==\n' "$*"; }
 
@@ -30,7 +33,7 @@ echo "test-keycloak: Keycloak issued alice an access token (${#token} characters
 
 step "integration suites: the service chain and the IdP parity checks"
 KEYCLOAK_ISSUER=$issuer pnpm exec vitest run --reporter=verbose --project @cns/stack-tests \
-  tests/stack/chain.test.ts tests/stack/idp-parity.test.ts
+  tests/stack/chain.test.ts tests/stack/idp-parity.test.ts tests/stack/token-exchange.test.ts
 
 step "browser tests"
 KEYCLOAK_ISSUER=$issuer pnpm run test:e2e

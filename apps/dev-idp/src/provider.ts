@@ -200,7 +200,7 @@ export function createProvider({ realm, issuer, basePath, signingKey }: Provider
     TOKEN_EXCHANGE_PARAMS,
   );
   provider.use(addDefaultScopes(basePath));
-  provider.use(keycloakClientAuthRefusal);
+  provider.use(keycloakClientAuthRefusal(realmClient));
   provider.use(keycloakTokenResponse(realm.ssoSessionIdleTimeout));
   provider.use(keycloakDirectGrantRefusal);
   provider.use(allowCredentialedCors);
@@ -373,26 +373,48 @@ function keycloakTokenResponse(refreshExpiresIn: number) {
 /**
  * Keycloak's answers where a client may not do what it asks: wrong credentials are 401
  * `unauthorized_client` (oidc-provider: `invalid_client`), and a client without the switch asking
- * for a token exchange is 400 `invalid_request`.
+ * for a token exchange is told so.
  */
-async function keycloakClientAuthRefusal(ctx: KoaContextWithOIDC, next: () => Promise<void>) {
-  await next();
-  const body = ctx.body as Record<string, unknown> | undefined;
-  if (ctx.oidc?.route !== 'token' || typeof body?.error !== 'string') return;
-  if (body.error === 'invalid_client' && ctx.status === 401) {
-    ctx.body = {
-      error: 'unauthorized_client',
-      error_description: 'Invalid client or Invalid client credentials',
-    };
-  } else if (
-    ctx.oidc.params?.grant_type === TOKEN_EXCHANGE_GRANT &&
-    body.error === 'unauthorized_client'
-  ) {
-    ctx.status = 400;
-    ctx.body = {
-      error: 'invalid_request',
-      error_description: 'Standard token exchange is not enabled for the requested client',
-    };
+function keycloakClientAuthRefusal(
+  realmClient: (clientId: string | undefined) => RealmClient | undefined,
+) {
+  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
+    await next();
+    const body = ctx.body as Record<string, unknown> | undefined;
+    if (ctx.oidc?.route !== 'token' || typeof body?.error !== 'string') return;
+    // An unknown client stays `invalid_client`, as at Keycloak.
+    if (
+      body.error === 'invalid_client' &&
+      ctx.status === 401 &&
+      realmClient(basicClientId(ctx.get('authorization')))?.secret !== undefined
+    ) {
+      ctx.body = {
+        error: 'unauthorized_client',
+        error_description: 'Invalid client or Invalid client credentials',
+      };
+    } else if (
+      ctx.oidc.params?.grant_type === TOKEN_EXCHANGE_GRANT &&
+      body.error_description === 'requested grant type is not allowed for this client'
+    ) {
+      ctx.body = {
+        error: 'invalid_request',
+        error_description: 'Standard token exchange is not enabled for the requested client',
+      };
+    }
+  };
+}
+
+/** The client id of an HTTP Basic `Authorization` header (RFC 6749, section 2.3.1). */
+function basicClientId(header: string): string | undefined {
+  const [scheme, value = ''] = header.split(' ');
+  if (scheme?.toLowerCase() !== 'basic') return undefined;
+  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  try {
+    return decodeURIComponent(decoded.slice(0, colon));
+  } catch {
+    return undefined;
   }
 }
 
