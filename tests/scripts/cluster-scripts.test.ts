@@ -140,7 +140,7 @@ describe('scripts/setup-istio.sh', () => {
 
 describe('scripts/deploy-keycloak.sh', () => {
   it('generates both passwords once, applies configuration, PostgreSQL and Keycloak, and waits for each', async () => {
-    const stubs = workingCluster(['  *"get secret keycloak-"*) exit 1 ;;']);
+    const stubs = workingCluster(['  *"get secret "*) exit 1 ;;']);
     const result = await runScript('deploy-keycloak.sh', [], { env: { PATH: stubs.path } });
     expect(result.code, result.stderr).toBe(0);
     const calls = kubectlCalls(stubs);
@@ -154,6 +154,11 @@ describe('scripts/deploy-keycloak.sh', () => {
       calls.find((call) => call.startsWith('kubectl create secret generic keycloak-db')),
     ).toMatch(
       /^kubectl create secret generic keycloak-db --namespace demo --from-literal=username=keycloak --from-literal=password=[A-Za-z0-9]{24,}$/,
+    );
+    expect(
+      calls.find((call) => call.startsWith('kubectl create secret generic web-api-client')),
+    ).toMatch(
+      /^kubectl create secret generic web-api-client --namespace demo --from-literal=secret=[0-9a-f]{64}$/,
     );
     const order = [
       `kubectl apply -k ${ROOT}k8s --selector !app`,
