@@ -28,7 +28,7 @@ fi
 echo "test-keycloak: Keycloak issued alice an access token (${#token} characters)"
 
 step "integration suites: the service chain and the IdP parity checks"
-KEYCLOAK_ISSUER=$issuer pnpm exec vitest run --reporter=verbose --project @cns/stack-tests \
+KEYCLOAK_ISSUER=$issuer pnpm exec vitest run --reporter=verbose --project integration:stack \
   tests/stack/chain.test.ts tests/stack/idp-parity.test.ts
 
 step "browser tests"
@@ -36,4 +36,4 @@ KEYCLOAK_ISSUER=$issuer pnpm run test:e2e
 
 step "IDP=keycloak pnpm start: the lab curl's token at web-api"
 scripts/stop-keycloak.sh
-IDP=keycloak pnpm exec vitest run --reporter=verbose --project @cns/stack-tests tests/stack/start-command.test.ts
+IDP=keycloak pnpm exec vitest run --reporter=verbose --project integration:stack tests/stack/start-command.test.ts
