@@ -11,7 +11,7 @@ import { articlesRoutes } from './articles-routes.ts';
 
 export interface AppDeps extends Pick<
   ServiceAppOptions,
-  'corsOrigins' | 'rateLimit' | 'trustedProxyHops'
+  'corsAllowedOrigins' | 'rateLimit' | 'trustedProxyHops'
 > {
   verifier: TokenVerifier;
   logger: Logger;

@@ -1,4 +1,10 @@
-import { createLifecycle, createLogger, exitOnStartupFailure, serve } from '@cns/service-kit';
+import {
+  createLifecycle,
+  createLogger,
+  exitOnStartupFailure,
+  serve,
+  shutDownOnSignals,
+} from '@cns/service-kit';
 import { createIdp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { loadRealm } from './realm.ts';
@@ -16,9 +22,7 @@ try {
     { issuer, accessTokenLifespan: realm.accessTokenLifespan },
     'development IdP ready: log in as alice/alice (role user) or guest/guest (no role)',
   );
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => void service.shutdown());
-  }
+  shutDownOnSignals(service);
 } catch (error) {
   exitOnStartupFailure(error);
 }

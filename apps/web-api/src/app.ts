@@ -12,7 +12,7 @@ import { webApiRoutes } from './web-api-routes.ts';
 
 export interface AppDeps extends Pick<
   ServiceAppOptions,
-  'corsOrigins' | 'rateLimit' | 'trustedProxyHops'
+  'corsAllowedOrigins' | 'rateLimit' | 'trustedProxyHops'
 > {
   verifier: TokenVerifier;
   articles: ArticlesClient;

@@ -1,10 +1,19 @@
 import { createTokenVerifier } from '@cns/auth';
-import { runService } from '@cns/service-kit';
+import {
+  createLifecycle,
+  createLogger,
+  exitOnStartupFailure,
+  serve,
+  shutDownOnSignals,
+  warmUp,
+} from '@cns/service-kit';
 import { createApp } from './app.ts';
 import { createArticlesClient } from './articles-client.ts';
 import { loadConfig } from './config.ts';
 
-await runService('web-api', loadConfig, (config, context) => {
+try {
+  const config = loadConfig();
+  const logger = createLogger({ service: 'web-api', level: config.LOG_LEVEL });
   const verifier = createTokenVerifier({
     issuer: config.OIDC_ISSUER,
     jwksUri: config.OIDC_JWKS_URI,
@@ -14,9 +23,26 @@ await runService('web-api', loadConfig, (config, context) => {
     baseUrl: config.ARTICLES_URL,
     timeoutMs: config.ARTICLES_TIMEOUT_MS,
   });
-  return {
-    app: createApp({ verifier, articles, ...context }),
-    warmUp: () => verifier.loadKeys(),
+  const lifecycle = createLifecycle();
+  const app = createApp({
+    verifier,
+    articles,
+    logger,
+    lifecycle,
+    corsAllowedOrigins: config.CORS_ALLOWED_ORIGINS,
+    rateLimit: { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST },
+    trustedProxyHops: config.TRUSTED_PROXY_HOPS,
+  });
+  const service = await serve(app, {
+    port: config.PORT,
+    host: config.HOST,
+    logger,
+    lifecycle,
+    shutdownDrainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
     onClose: () => articles.close(),
-  };
-});
+  });
+  warmUp(logger, () => verifier.loadKeys());
+  shutDownOnSignals(service);
+} catch (error) {
+  exitOnStartupFailure(error);
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_RATE_LIMIT } from './rate-limit.ts';
 
 /** A TCP port, with the service's default; 0 picks a free one (tests). */
 export const port = (fallback: number) =>
@@ -35,9 +36,14 @@ export const serviceEnv = {
       ),
     ),
   /** Sustained requests per second per client address (see TRUSTED_PROXY_HOPS); 0: off. */
-  RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).max(1_000_000).default(50),
+  RATE_LIMIT_PER_SECOND: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000)
+    .default(DEFAULT_RATE_LIMIT.perSecond),
   /** Requests a client may send at once before the sustained rate applies. */
-  RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_RATE_LIMIT.burst),
   /**
    * Proxies in front of the service whose `X-Forwarded-For` entries are trusted to name the client:
    * 0 takes the connection's address; 1 behind Istio's ingress gateway and sidecar.
@@ -70,17 +76,4 @@ export function parseEnv<Schema extends z.ZodType>(
     return `  ${issue.path.join('.') || '(root)'}: ${message}`;
   });
   throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
-}
-
-/**
- * Ends a process that could not start: one clear line for a {@link ConfigError}, the stack for
- * anything else. Exit code 78 is `EX_CONFIG` from sysexits.h.
- */
-export function exitOnStartupFailure(error: unknown): never {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-    process.exit(78);
-  }
-  console.error(error);
-  process.exit(1);
 }

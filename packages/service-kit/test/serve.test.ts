@@ -6,7 +6,7 @@ import { createLifecycle, createLogger, createServiceApp, serve } from '../src/i
 
 const logger = createLogger({ service: 'test', level: 'silent' });
 
-async function startService(drainDelayMs = 0) {
+async function startService(shutdownDrainDelayMs = 0) {
   const lifecycle = createLifecycle();
   let release: () => void = () => undefined;
   let arrive: () => void = () => undefined;
@@ -17,7 +17,13 @@ async function startService(drainDelayMs = 0) {
     res.json({ done: true });
   });
   const app = createServiceApp({ service: 'test', logger, lifecycle, routes });
-  const service = await serve(app, { port: 0, host: '127.0.0.1', logger, lifecycle, drainDelayMs });
+  const service = await serve(app, {
+    port: 0,
+    host: '127.0.0.1',
+    logger,
+    lifecycle,
+    shutdownDrainDelayMs,
+  });
   return { service, arrived, release: () => release() };
 }
 

@@ -127,7 +127,7 @@ describe('CORS', () => {
   });
 
   it('allows configured origins only, with a preflight for the Authorization header', async () => {
-    const { url } = await start({ corsOrigins: ['https://app.example'] });
+    const { url } = await start({ corsAllowedOrigins: ['https://app.example'] });
     const preflight = await fetch(`${url}/items/1`, {
       method: 'OPTIONS',
       headers: {
