@@ -1,8 +1,10 @@
 import { createTokenVerifier } from '@cns/auth';
 import {
+  appOptions,
   createLifecycle,
   createLogger,
   exitOnStartupFailure,
+  listenOptions,
   serve,
   shutDownOnSignals,
   warmUp,
@@ -23,16 +25,12 @@ try {
     verifier,
     logger,
     lifecycle,
-    corsAllowedOrigins: config.CORS_ALLOWED_ORIGINS,
-    rateLimit: { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST },
-    trustedProxyHops: config.TRUSTED_PROXY_HOPS,
+    ...appOptions(config),
   });
   const service = await serve(app, {
-    port: config.PORT,
-    host: config.HOST,
+    ...listenOptions(config),
     logger,
     lifecycle,
-    shutdownDrainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
   });
   warmUp(logger, () => verifier.loadKeys());
   shutDownOnSignals(service);

@@ -2,6 +2,7 @@ import {
   createLifecycle,
   createLogger,
   exitOnStartupFailure,
+  listenOptions,
   serve,
   shutDownOnSignals,
 } from '@cns/service-kit';
@@ -17,7 +18,7 @@ try {
   });
   const { app, issuer } = await createIdp({ realm, publicUrl: config.PUBLIC_URL, logger });
   const lifecycle = createLifecycle();
-  const service = await serve(app, { port: config.PORT, host: config.HOST, logger, lifecycle });
+  const service = await serve(app, { ...listenOptions(config), logger, lifecycle });
   logger.info(
     { issuer, accessTokenLifespan: realm.accessTokenLifespan },
     'development IdP ready: log in as alice/alice (role user) or guest/guest (no role)',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_RATE_LIMIT } from './rate-limit.ts';
+import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit.ts';
 
 /** A TCP port, with the service's default; 0 picks a free one (tests). */
 export const port = (fallback: number) =>
@@ -50,6 +50,49 @@ export const serviceEnv = {
    */
   TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
 };
+
+/** The shared variables, parsed: what {@link serviceEnv} yields. */
+export type ServiceEnv = z.output<z.ZodObject<typeof serviceEnv>>;
+
+/**
+ * The service app's options from the shared variables, each the variable's name in camelCase.
+ *
+ * @example
+ * ```ts
+ * createServiceApp({ service, logger, lifecycle, routes, ...appOptions(config) })
+ * ```
+ */
+export function appOptions(
+  config: Pick<
+    ServiceEnv,
+    'CORS_ALLOWED_ORIGINS' | 'RATE_LIMIT_PER_SECOND' | 'RATE_LIMIT_BURST' | 'TRUSTED_PROXY_HOPS'
+  >,
+): { corsAllowedOrigins: string[]; rateLimit: RateLimitOptions; trustedProxyHops: number } {
+  return {
+    corsAllowedOrigins: config.CORS_ALLOWED_ORIGINS,
+    rateLimit: { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST },
+    trustedProxyHops: config.TRUSTED_PROXY_HOPS,
+  };
+}
+
+/**
+ * Where and how {@link serve} listens, from `PORT`, `HOST` and `SHUTDOWN_DRAIN_DELAY_MS`.
+ *
+ * @example
+ * ```ts
+ * const service = await serve(app, { ...listenOptions(config), logger, lifecycle })
+ * ```
+ */
+export function listenOptions(
+  config: Pick<ServiceEnv, 'HOST'> &
+    Partial<Pick<ServiceEnv, 'SHUTDOWN_DRAIN_DELAY_MS'>> & { PORT: number },
+): { port: number; host: string; shutdownDrainDelayMs: number } {
+  return {
+    port: config.PORT,
+    host: config.HOST,
+    shutdownDrainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS ?? 0,
+  };
+}
 
 /** The configuration is unusable; the message lists every problem, one per line. */
 export class ConfigError extends Error {

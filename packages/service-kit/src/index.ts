@@ -1,4 +1,12 @@
-export { ConfigError, parseEnv, port, serviceEnv } from './env.ts';
+export {
+  appOptions,
+  ConfigError,
+  listenOptions,
+  parseEnv,
+  port,
+  serviceEnv,
+  type ServiceEnv,
+} from './env.ts';
 export { errorHandler, methodNotAllowed, notFound, type ErrorBody } from './error-handler.ts';
 export { healthRoutes } from './health.ts';
 export { HttpError, isHttpErrorLike, type HttpErrorLike } from './http-error.ts';
