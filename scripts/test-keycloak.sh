@@ -27,9 +27,9 @@ if [ -z "$token" ]; then
 fi
 echo "test-keycloak: Keycloak issued alice an access token (${#token} characters)"
 
-step "integration suites: the service chain and the IdP parity checks"
-KEYCLOAK_ISSUER=$issuer pnpm exec vitest run --reporter=verbose --project integration:stack \
-  tests/stack/chain.test.ts tests/stack/idp-parity.test.ts
+step "the service chain and the IdP parity checks"
+KEYCLOAK_ISSUER=$issuer pnpm exec vitest run --reporter=verbose \
+  tests/reliability/chain.test.ts apps/dev-idp/test/keycloak-parity.test.ts
 
 step "browser tests"
 KEYCLOAK_ISSUER=$issuer pnpm run test:e2e

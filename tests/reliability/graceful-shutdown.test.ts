@@ -1,7 +1,6 @@
-import { startTestIssuer, type TestIssuer } from '@cns/test-support';
+import { startServiceProcess, startTestIssuer, type TestIssuer } from '@cns/test-support';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startServiceProcess } from './service-process.ts';
 
 let idp: TestIssuer;
 beforeAll(async () => {

@@ -1,13 +1,14 @@
 import {
   createSigningKey,
+  decodePayload,
+  startServiceProcess,
   startTestIssuer,
   unsignedToken,
-  decodePayload,
+  type ServiceProcess,
   type TestIssuer,
 } from '@cns/test-support';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startServiceProcess, type ServiceProcess } from './service-process.ts';
 
 // The issue asks for 30 s per phase; LOAD_SECONDS shortens it while iterating locally.
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 30);

@@ -3,7 +3,10 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
+const APPS = fileURLToPath(new URL('../../../apps/', import.meta.url));
+
 export interface ServiceProcess {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
   url: string;
   process: ChildProcess;
   /** Every JSON log line printed so far. */
@@ -13,35 +16,50 @@ export interface ServiceProcess {
 }
 
 /**
- * Starts a service's real `main.ts` as its own process, on a free port, and resolves once it
- * logged that it listens.
+ * Starts a service's real `main.ts` as its own process on a free loopback port, with `env` on top
+ * of this process's environment, and resolves once it logged that it listens.
+ *
+ * @throws Error when it exits first or does not listen within `timeoutMs`.
+ * @example
+ * ```ts
+ * const articles = await startServiceProcess('articles', { OIDC_ISSUER: idp.issuer, OIDC_JWKS_URI: idp.jwksUri })
+ * ```
  */
 export async function startServiceProcess(
   app: 'articles' | 'web-api',
   env: Record<string, string>,
+  timeoutMs = 30_000,
 ): Promise<ServiceProcess> {
-  const cwd = fileURLToPath(new URL(`../../apps/${app}`, import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd,
+    cwd: `${APPS}${app}`,
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const logs: Record<string, unknown>[] = [];
-  const listening = new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${app} exited with ${code} before listening`)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`${app} did not listen within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${app} exited with ${code} before listening`));
+    });
     createInterface({ input: child.stdout }).on('line', (line) => {
       const entry = JSON.parse(line) as Record<string, unknown>;
       logs.push(entry);
-      if (entry.msg === 'listening') resolve(String(entry.url));
+      if (entry.msg === 'listening') {
+        clearTimeout(timer);
+        resolve(String(entry.url));
+      }
     });
   });
-  const url = await listening;
   return {
     url,
     process: child,
     logs,
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null) return child.exitCode;
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill(signal);
       const [code] = (await once(child, 'exit')) as [number | null];
       return code;
