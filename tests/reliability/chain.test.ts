@@ -27,22 +27,14 @@ const get = (base: string, token: string, path = '/articles') =>
   fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
 
 describe('the secured chain with a real identity provider', () => {
-  it('serves alice ten articles through web-api, every field filled', async () => {
+  // Which fields each article carries is web-api's own test; here, that a real IdP's token gets them.
+  it('serves alice the ten articles through web-api', async () => {
     const response = await chain.get(await accessToken(idp, 'alice'));
     expect(response.status).toBe(200);
     const list = (await response.json()) as Record<string, string>[];
-    expect(list).toHaveLength(10);
-    for (const article of list) {
-      expect(Object.keys(article).sort()).toEqual([
-        'authorBlog',
-        'authorName',
-        'authorTwitter',
-        'id',
-        'title',
-        'url',
-      ]);
-      expect(article.authorName).toMatch(/^(Harald Uebele|Niklas Heidloff)$/);
-    }
+    expect(list.map((article) => article.authorName)).toEqual(
+      Array.from({ length: 10 }, () => expect.stringMatching(/^(Harald Uebele|Niklas Heidloff)$/)),
+    );
   });
 
   it('limits the list with ?amount=3', async () => {
