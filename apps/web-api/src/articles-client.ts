@@ -1,6 +1,7 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { parseArticles, type Article } from '@cns/articles-contract';
+import { boundedGet, type BoundedAnswer } from '@cns/bounded-get';
 import { HttpError } from '@cns/service-kit';
 
 export interface ArticlesClientOptions {
@@ -29,16 +30,9 @@ export interface ArticlesClient {
 /** A list of ten articles is about 1.5 KiB; a megabyte is not a list of articles. */
 const MAX_RESPONSE_BYTES = 1_048_576;
 
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
 /**
  * Calls the articles service over keep-alive connections (no TCP handshake per request) with a
- * hard deadline, so a slow upstream can never hang a caller. Node's own HTTP client is enough here
- * and keeps a second HTTP stack (and its memory) out of the process.
+ * hard deadline, so a slow upstream can never hang a caller, and a bound on the answer's size.
  */
 export function createArticlesClient(options: ArticlesClientOptions): ArticlesClient {
   const base = new URL(options.baseUrl);
@@ -50,42 +44,19 @@ export function createArticlesClient(options: ArticlesClientOptions): ArticlesCl
     // Reuse the most recently used connection: the rest may idle out and close.
     scheduling: 'lifo',
   });
-  const send = secure ? httpsRequest : httpRequest;
-
-  const get = (path: string, headers: Record<string, string>, signal: AbortSignal) =>
-    new Promise<Answer>((resolve, reject) => {
-      const target = { protocol: base.protocol, hostname: base.hostname, port: base.port, path };
-      const outgoing = send({ ...target, headers, agent, signal }, (response) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        response.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size <= MAX_RESPONSE_BYTES) chunks.push(chunk);
-          else
-            response.destroy(
-              new RangeError(`articles response larger than ${MAX_RESPONSE_BYTES} bytes`),
-            );
-        });
-        response.on('error', reject);
-        response.on('close', () => {
-          if (!response.complete) reject(new Error('articles closed the connection mid-response'));
-        });
-        response.on('end', () => {
-          const body = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body });
-        });
-      });
-      outgoing.on('error', reject);
-      outgoing.end();
-    });
-
   return {
     async list({ authorization, amount, traceHeaders }) {
       const path = `${basePath}/articles${amount === undefined ? '' : `?amount=${amount}`}`;
+      const url = new URL(path, base);
       const signal = AbortSignal.timeout(options.timeoutMs);
       try {
         const headers = { ...traceHeaders, accept: 'application/json', authorization };
-        const answer = await get(path, headers, signal);
+        const answer = await boundedGet(url, {
+          maxBytes: MAX_RESPONSE_BYTES,
+          headers,
+          signal,
+          agent,
+        });
         if (answer.status === 200) return parseArticles(JSON.parse(answer.body));
         throw rejection(answer);
       } catch (error) {
@@ -104,7 +75,7 @@ export function createArticlesClient(options: ArticlesClientOptions): ArticlesCl
  * status. 429 means articles is busy, not that the caller sent too much: 503 with its Retry-After.
  * Anything else is the upstream's failure, not the caller's.
  */
-function rejection({ status, headers, body }: Answer): HttpError {
+function rejection({ status, headers, body }: BoundedAnswer): HttpError {
   if (status === 429) {
     const retryAfter = headers['retry-after'];
     return new HttpError(503, 'upstream_busy', 'articles service is busy; retry later', {
