@@ -29,7 +29,6 @@ for arg in "$@"; do
 done
 jwt=$LAB_ROOT/istio/04-request-authentication.yaml
 policies=$LAB_ROOT/istio/05-authorization.yaml
-readonly DENY_ALL=allow-nothing
 require_cluster
 
 case $mode in
@@ -40,19 +39,12 @@ case $mode in
     kube apply -f "$policies" >&2 || fail "kubectl could not apply it (see above)"
     ;;
   deny-all)
-    document=$(yaml_document "$policies" AuthorizationPolicy "$DENY_ALL")
-    [ -n "$document" ] || fail "istio/05-authorization.yaml has no AuthorizationPolicy $DENY_ALL"
-    say "applying only the AuthorizationPolicy $DENY_ALL from istio/05-authorization.yaml"
-    kube apply -f - <<<"$document" >&2 || fail "kubectl could not apply it (see above)"
-    others=()
-    while read -r kind name; do
-      [ "$kind" = AuthorizationPolicy ] && [ "$name" != "$DENY_ALL" ] && others+=("$name")
-    done < <(yaml_objects "$policies")
-    if [ ${#others[@]} -gt 0 ]; then
-      say "removing the allow rules, if present: ${others[*]}"
-      kube delete authorizationpolicy "${others[@]}" --namespace "$APP_NAMESPACE" --ignore-not-found >&2 ||
-        fail "kubectl could not delete them (see above)"
-    fi
+    # kubectl filters the file's objects by the label: allow-nothing alone carries it.
+    say "applying only the AuthorizationPolicy allow-nothing from istio/05-authorization.yaml"
+    kube apply -f "$policies" --selector lab-step=deny-all >&2 || fail "kubectl could not apply it (see above)"
+    say "removing the file's allow rules, if present"
+    kube delete -f "$policies" --selector 'lab-step!=deny-all' --ignore-not-found >&2 ||
+      fail "kubectl could not delete them (see above)"
     ;;
   revert)
     say "deleting what istio/05-authorization.yaml and istio/04-request-authentication.yaml created"

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { loadManifests } from './lib/manifests.ts';
 import { ROOT, run, runScript } from './lib/run-script.ts';
 import { CLUSTER_TOOLS, createStubs, pathWithout, type Stubs } from './lib/tool-stubs.ts';
@@ -360,29 +360,25 @@ describe('scripts/apply-authorization.sh', () => {
     );
   });
 
-  it('--deny-all applies allow-nothing exactly as the file has it, then removes the allow rules', async () => {
+  it('--deny-all applies allow-nothing alone, by its label, then removes the allow rules', async () => {
     const stubs = workingCluster();
     const result = await runScript('apply-authorization.sh', ['--deny-all'], {
       env: { PATH: stubs.path },
     });
     expect(result.code, result.stderr).toBe(0);
-    const [applied] = stubs.inputs();
-    const { source, ...allowNothing } = manifests.find('AuthorizationPolicy', 'allow-nothing');
-    expect(source).toBe('istio/05-authorization.yaml');
-    expect(parse(applied ?? '')).toEqual(allowNothing);
-    const others = manifests
+    // kubectl picks the objects of the file by label: only allow-nothing may carry it.
+    const labelled = manifests
       .ofKind('AuthorizationPolicy')
-      .filter(
-        (policy) =>
-          policy.source === 'istio/05-authorization.yaml' &&
-          policy.metadata.name !== 'allow-nothing',
-      )
-      .map((policy) => policy.metadata.name);
-    expect(others.length).toBeGreaterThan(0);
+      .filter((policy) => policy.metadata.labels?.['lab-step'] === 'deny-all')
+      .map((policy) => `${policy.source} ${policy.metadata.name}`);
+    expect(labelled).toEqual(['istio/05-authorization.yaml allow-nothing']);
+    const file = `${ROOT}istio/05-authorization.yaml`;
+    const apply = `kubectl apply -f ${file} --selector lab-step=deny-all`;
+    const remove = `kubectl delete -f ${file} --selector lab-step!=deny-all --ignore-not-found`;
     const calls = kubectlCalls(stubs);
-    const remove = `kubectl delete authorizationpolicy ${others.join(' ')} --namespace demo --ignore-not-found`;
+    expect(calls).toContain(apply);
     expect(calls).toContain(remove);
-    expect(calls.indexOf('kubectl apply -f -')).toBeLessThan(calls.indexOf(remove));
+    expect(calls.indexOf(apply)).toBeLessThan(calls.indexOf(remove));
   });
 
   it('--revert deletes the policies, then the token checks', async () => {
