@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { loadConfig as loadArticlesConfig } from '@cns/articles/config';
 import { loadConfig as loadWebApiConfig } from '@cns/web-api/config';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +27,7 @@ import {
   type ServiceSpec,
   type VirtualServiceSpec,
 } from './lib/objects.ts';
+import { repoRoot } from './lib/tools.ts';
 
 interface Realm {
   realm: string;
@@ -359,10 +361,19 @@ describe('identity provider settings agree with the realm file', () => {
   });
 });
 
+/** docs/*.md, without the labs. */
+const topLevelDocs = () =>
+  readdirSync(`${repoRoot}docs`)
+    .filter((file) => file.endsWith('.md'))
+    .map((file) => `docs/${file}`);
+
 describe('the gateway, its TLS secret and the docs agree', () => {
   // The labs' commands and hosts are checked against the manifests in tests/scripts/labs.test.ts.
   const docs = () =>
-    ['istio/README.md', 'README.md'].map((file) => ({ file, text: readRepoFile(file) }));
+    ['README.md', 'istio/README.md', 'k8s/README.md', ...topLevelDocs()].map((file) => ({
+      file,
+      text: readRepoFile(file),
+    }));
 
   it('serves HTTPS with the secret demo-credential and redirects plain HTTP', () => {
     const [https, http] = gateway().spec.servers;
