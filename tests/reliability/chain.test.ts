@@ -33,7 +33,9 @@ describe('the secured chain with a real identity provider', () => {
     expect(response.status).toBe(200);
     const list = (await response.json()) as Record<string, string>[];
     expect(list.map((article) => article.authorName)).toEqual(
-      Array.from({ length: 10 }, () => expect.stringMatching(/^(Harald Uebele|Niklas Heidloff)$/)),
+      Array.from({ length: 10 }, (): unknown =>
+        expect.stringMatching(/^(Harald Uebele|Niklas Heidloff)$/),
+      ),
     );
   });
 

@@ -33,7 +33,7 @@ export function runningKeycloak(
  */
 export function developmentIdp(started: {
   issuer: string;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }): IdentityProvider {
   return describeIdp('dev-idp', started.issuer, started.close);
 }
@@ -49,7 +49,7 @@ export function developmentIdp(started: {
  * ```
  */
 export async function identityProvider(
-  startDevIdp: () => Promise<{ issuer: string; close(): Promise<void> }>,
+  startDevIdp: () => Promise<{ issuer: string; close: () => Promise<void> }>,
 ): Promise<IdentityProvider> {
   return runningKeycloak() ?? developmentIdp(await startDevIdp());
 }
