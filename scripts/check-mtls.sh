@@ -13,7 +13,7 @@
 # Environment:
 #   WEBAPI_URL    web-api in plain HTTP. Default: its NodePort (http://<node>:<nodePort>, the node
 #                 from `minikube ip` or the cluster's nodes), or, when no cluster answers, the local
-#                 stack's http://localhost:8081
+#                 stack's http://localhost:8081 (WEBAPI_PORT moves it, as for pnpm start)
 #   MTLS_TIMEOUT  seconds to wait for web-api (default 10)
 #   TOKEN_URL and the other settings of scripts/get-token.sh, which fetches the token
 #

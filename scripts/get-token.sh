@@ -13,6 +13,7 @@
 #                https://demo.k8s.local/auth/realms/quarkus/protocol/openid-connect/token
 #                (the host is read from the VirtualService), or, when no cluster answers, the
 #                local stack's http://localhost:8080/auth/realms/quarkus/protocol/openid-connect/token
+#                (KEYCLOAK_PORT moves it, as for pnpm start)
 #   INGRESS_URL  the app's public URL, instead of reading it from the cluster
 #   CA_CERT      the CA to trust for HTTPS (default: .cache/tls/ca.crt, made in lab 3)
 #   INGRESS_ADDRESS  the IP address to reach the ingress host at, if it is not in /etc/hosts

@@ -16,6 +16,8 @@
 #   ARTICLES_URL, WEBAPI_URL, WEBAPP_URL, KEYCLOAK_URL
 #                   a service in plain HTTP, bypassing the ingress. Default: its NodePort
 #                   (none: not exposed), or, when no cluster answers, the local stack's port
+#   KEYCLOAK_PORT, WEBAPI_PORT, ARTICLES_PORT
+#                   the local stack's ports, if pnpm start was moved (scripts/start-service.sh)
 #   INGRESS_URL     the app's public URL (default: from the cluster's VirtualService; the local
 #                   stack has no ingress)
 #   CA_CERT, INGRESS_ADDRESS, TOKEN_URL  as for scripts/get-token.sh
@@ -186,7 +188,8 @@ while read -r service path protected; do
     if [ -n "$ingress" ] && [ -n "$prefix" ] && [ "${cert%%|*}" = ok ]; then
       target=$ingress$path via=ingress
       curl_ingress_options "$ingress"
-    elif [ "${plaintext#*|}" != "${plaintext#*accepted}" ]; then
+    elif [ "${plaintext%%|*}" = RISK ]; then
+      # Plain HTTP got in (plaintext_cell's only RISK), so the service itself is reachable.
       target=$direct via=direct
       CURL_INGRESS_OPTIONS=()
     fi

@@ -5,8 +5,12 @@ import vue from '@vitejs/plugin-vue';
 import { defineConfig, type Plugin } from 'vite';
 import { nginxHeaders, withCspSources } from './scripts/nginx-headers.ts';
 
+// The ports `pnpm start` moved web-api and the IdP to (scripts/start-service.sh), if any.
+const webApiPort = process.env.WEBAPI_PORT ?? '8081';
+const idpPort = process.env.KEYCLOAK_PORT;
+
 // Same-origin `/articles`, as behind the cluster's ingress; web-api's local address.
-const proxy = { '/articles': 'http://127.0.0.1:8081' };
+const proxy = { '/articles': `http://127.0.0.1:${webApiPort}` };
 
 // The cluster mounts a ConfigMap over /config.json; WEB_APP_CONFIG names a file to serve instead
 // of public/config.json, e.g. to point the app at another Keycloak.
@@ -14,11 +18,21 @@ const overrideConfigFile = process.env.WEB_APP_CONFIG;
 const configFile =
   overrideConfigFile ?? fileURLToPath(new URL('public/config.json', import.meta.url));
 
+/** The config file, its local Keycloak URL moved to KEYCLOAK_PORT when that is set. */
+function runtimeConfig(): string {
+  const text = readFileSync(configFile, 'utf8');
+  const config = JSON.parse(text) as { keycloakUrl: string };
+  const keycloakUrl = new URL(config.keycloakUrl, 'http://localhost:5173');
+  if (!idpPort || keycloakUrl.hostname !== 'localhost') return text;
+  keycloakUrl.port = idpPort;
+  return JSON.stringify({ ...config, keycloakUrl: keycloakUrl.href.replace(/\/$/, '') });
+}
+
 function serveConfigFile(): Plugin {
   const send = (_req: unknown, res: ServerResponse) => {
     res.setHeader('Content-Type', 'application/json');
     res.setHeader('Cache-Control', 'no-cache');
-    res.end(readFileSync(configFile));
+    res.end(runtimeConfig());
   };
   return {
     name: 'serve-config-file',
@@ -33,7 +47,7 @@ function serveConfigFile(): Plugin {
  */
 function previewHeaders(): Record<string, string> {
   const headers = nginxHeaders(readFileSync(new URL('nginx.conf', import.meta.url), 'utf8'));
-  const { keycloakUrl } = JSON.parse(readFileSync(configFile, 'utf8')) as { keycloakUrl: string };
+  const { keycloakUrl } = JSON.parse(runtimeConfig()) as { keycloakUrl: string };
   const csp = headers['Content-Security-Policy'];
   if (!csp) throw new Error('nginx.conf sets no Content-Security-Policy');
   headers['Content-Security-Policy'] = withCspSources(csp, 'connect-src', [
@@ -43,7 +57,7 @@ function previewHeaders(): Record<string, string> {
 }
 
 export default defineConfig({
-  plugins: [vue(), ...(overrideConfigFile ? [serveConfigFile()] : [])],
+  plugins: [vue(), ...(overrideConfigFile || idpPort ? [serveConfigFile()] : [])],
   server: { host: 'localhost', port: 5173, strictPort: true, proxy },
   preview: { host: 'localhost', port: 5173, strictPort: true, proxy, headers: previewHeaders() },
 });

@@ -20,10 +20,23 @@ TLS_SECRET=demo-credential
 REALM=quarkus
 DEFAULT_HOST=demo.k8s.local
 
-# The local stack (`pnpm start`), used when no cluster answers.
-LOCAL_IDP_URL=http://localhost:8080
-LOCAL_WEBAPI_URL=http://localhost:8081
-LOCAL_ARTICLES_URL=http://localhost:8082
+# Prints the port number in the environment variable named $1, or the default $2.
+port_setting() {
+  local value=${!1:-$2}
+  case $value in '' | *[!0-9]* | 0*) usage_error "$1 must be a port number, not '$value'" ;; esac
+  [ "$value" -le 65535 ] || usage_error "$1 must be a port number, not '$value'"
+  echo "$value"
+}
+
+# The local stack (`pnpm start`), used when no cluster answers. The same three settings move
+# `pnpm start` (scripts/start-service.sh) and these scripts to other ports. The web-app's port is
+# fixed: the realm allows exactly http://localhost:5173/ as a redirect URI.
+KEYCLOAK_PORT=$(port_setting KEYCLOAK_PORT 8080)
+WEBAPI_PORT=$(port_setting WEBAPI_PORT 8081)
+ARTICLES_PORT=$(port_setting ARTICLES_PORT 8082)
+LOCAL_IDP_URL=http://localhost:$KEYCLOAK_PORT
+LOCAL_WEBAPI_URL=http://localhost:$WEBAPI_PORT
+LOCAL_ARTICLES_URL=http://localhost:$ARTICLES_PORT
 LOCAL_WEBAPP_URL=http://localhost:5173
 
 # The lab CA and the ingress certificate; kept out of git (.cache/ is ignored).

@@ -1,12 +1,13 @@
 import { X509Certificate } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { loadLabs } from './lib/labs.ts';
 import { ingressTls, loadManifests } from './lib/manifests.ts';
 import { run, runScript } from './lib/run-script.ts';
 import { CLUSTER_TOOLS, createStubs, pathWithout } from './lib/tool-stubs.ts';
@@ -142,6 +143,45 @@ describe('scripts/create-tls-secret.sh --certificate-only', () => {
       ]);
       expect(curl.stdout).toBe('ok');
       expect(curl.code).toBe(0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("prints lab 3's TLS checks as the lab shows them, against a gateway with this certificate", async () => {
+    // Nothing is deployed behind the gateway in lab 3, so it answers 503.
+    const server: Server = createServer(
+      { key: await readFile(file(`${host}.key`)), cert: await readFile(file(`${host}.crt`)) },
+      (_req, res) => res.writeHead(503).end('no healthy upstream'),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    // The lab's commands run as printed, from a directory with .cache/tls/ca.crt; curl's config
+    // file sends the host's port 443 to this listener.
+    const cwd = join(scratch, 'lab-3');
+    await mkdir(join(cwd, '.cache/tls'), { recursive: true });
+    await copyFile(file('ca.crt'), join(cwd, '.cache/tls/ca.crt'));
+    await writeFile(join(cwd, '.curlrc'), `connect-to = ${host}:443:127.0.0.1:${port}\n`);
+    const lab = loadLabs().find((entry) => entry.path.endsWith('03-https-ingress.md'))!;
+    const checks = lab.blocks.flatMap((block, index) => {
+      const output = lab.blocks[index + 1];
+      return block.language === 'bash' &&
+        block.content.startsWith('curl ') &&
+        block.content.includes(`https://${host}/`) &&
+        output?.language === 'text'
+        ? [{ command: block.content, expected: output.content }]
+        : [];
+    });
+    expect(checks.map(({ command }) => command.includes('--cacert'))).toEqual([true, false]);
+    try {
+      for (const { command, expected } of checks) {
+        const result = await run('bash', ['-c', command], { cwd, env: { CURL_HOME: cwd } });
+        // The lab shows curl's first lines; it explains a refusal in a few more.
+        const lines = (result.stdout + result.stderr).split('\n');
+        const shown = expected.trimEnd().split('\n');
+        expect(lines.slice(0, shown.length), command).toEqual(shown);
+      }
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

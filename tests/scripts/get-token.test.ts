@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort, startHttpsIngress, type Listener } from './lib/listeners.ts';
 import { runningKeycloak, type IdentityProvider } from '@cns/test-support';
+import { loadLabs } from './lib/labs.ts';
 import { startDevelopmentIdp } from './lib/local-stack.ts';
 import { ingressTls, loadManifests, loadRealm } from './lib/manifests.ts';
 import { run, runScript } from './lib/run-script.ts';
@@ -246,6 +247,29 @@ describe('scripts/decode-token.sh', () => {
         `decode-token.sh: issued by ${idp.issuer}; expires in (${realm.accessTokenLifespan}|${realm.accessTokenLifespan - 1}) s`,
       ),
     );
+  });
+
+  it("prints lab 4's decoded claims as jq prints them", async () => {
+    const result = await run(
+      'bash',
+      ['-c', 'export access_token=$(scripts/get-token.sh alice) && scripts/decode-token.sh'],
+      { env: { TOKEN_URL: idp.tokenUrl } },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    // The lab shows a token of the cluster's Keycloak: another issuer, other times, more claims.
+    const normalize = (line: string) =>
+      line
+        .replace(/"(exp|iat)": \d+/, '"$1": N')
+        .replace(/"iss": "[^"]+"/, '"iss": ISSUER')
+        .replace(/,$/, '');
+    const printed = new Set(result.stdout.split('\n').map(normalize));
+    const lab = loadLabs().find((entry) => entry.path.endsWith('04-keycloak.md'))!;
+    const shown = lab.blocks.find(
+      (block) => block.language === 'text' && block.content.includes('"preferred_username"'),
+    )!;
+    const claims = shown.content.slice(shown.content.indexOf('\n{') + 1).split('\n');
+    const missing = claims.filter((line) => line.trim() !== '…' && !printed.has(normalize(line)));
+    expect(missing, result.stdout).toEqual([]);
   });
 
   it('prints the header with --header, and refuses what is not a JWT', async () => {

@@ -12,6 +12,7 @@ import {
   type Lab,
 } from './lib/labs.ts';
 import { ingressTls, loadManifests, loadRealm, type KubeObject } from './lib/manifests.ts';
+import { ISTIO_CONTROL_PLANE, appRequests } from './lib/requests.ts';
 import { ROOT, run, runScript } from './lib/run-script.ts';
 
 // Attendees copy the labs' commands as printed. These checks keep the labs true to the scripts,
@@ -28,7 +29,7 @@ const GATEWAY_NAMESPACE = 'istio-system';
 
 /** Scripts other parts of the project own; the labs may name them, but need not. */
 const NOT_LAB_SCRIPTS = [
-  'start-idp.sh',
+  'start-service.sh',
   'start-keycloak.sh',
   'stop-keycloak.sh',
   'test-keycloak.sh',
@@ -50,6 +51,9 @@ const commandBlocks: CommandBlock[] = labs.flatMap((lab) =>
     return [{ lab, block, output: next?.language === 'text' ? next : undefined }];
   }),
 );
+/** The labs with steps: all but the index and the troubleshooting page. */
+const steppedLabs = labs.filter((lab) => /\/\d\d-[\w-]+\.md$/.test(lab.path));
+const index = labs.find((lab) => lab.path.endsWith('README.md'))!;
 const where = ({ lab, block }: { lab: Lab; block: Block }) => `${lab.path}:${block.line}`;
 const outputBlocks = labs.flatMap((lab) =>
   lab.blocks.filter((block) => block.language === 'text').map((block) => ({ lab, block })),
@@ -100,16 +104,36 @@ describe('the labs', () => {
       '09-authorization-in-the-services.md',
       '10-run-everything-locally.md',
       'README.md',
+      'troubleshooting.md',
     ]);
-    const index = labs.find((lab) => lab.path.endsWith('README.md'))!;
     for (const file of files.filter((name) => name !== 'README.md')) {
       expect(index.text, file).toContain(`](${file})`);
     }
   });
 
-  it.each(
-    labs.filter((lab) => !lab.path.endsWith('README.md')).map((lab) => [lab.path, lab] as const),
-  )(
+  it.each(steppedLabs.map((lab) => [lab.path, lab] as const))(
+    '%s opens with its time, what it needs before, what you see at the end, and where to get unstuck',
+    (_path, lab) => {
+      const [title = '', blank, ...summary] = lab.text.split('\n');
+      expect(title).toMatch(/^# /);
+      expect(blank).toBe('');
+      const first = summary
+        .slice(0, summary.indexOf(''))
+        .map((line) => line.replace(/^> ?/, ''))
+        .join(' ');
+      const match = /^\*\*Time\*\* (\d+) minutes · \*\*Before\*\* .+ · \*\*At the end\*\* .+$/.exec(
+        first,
+      );
+      expect(match, first).not.toBeNull();
+      // The index's table gives the same time.
+      const file = lab.path.replace('docs/labs/', '');
+      const row = index.text.split('\n').find((line) => line.includes(`](${file})`));
+      expect(row, file).toContain(`| ${match?.[1]} min |`);
+      expect(lab.text).toContain('](troubleshooting.md)');
+    },
+  );
+
+  it.each(steppedLabs.map((lab) => [lab.path, lab] as const))(
     '%s has a goal, steps with commands and expected output, and a "what just happened"',
     (_path, lab) => {
       for (const heading of ['## Goal', '## Steps', '## What just happened']) {
@@ -128,7 +152,6 @@ describe('the labs', () => {
   });
 
   it('use every lab script, and the index lists each', () => {
-    const index = labs.find((lab) => lab.path.endsWith('README.md'))!;
     const used = allCommands.map(({ command }) => command).join('\n');
     for (const script of labScripts) {
       expect(used, `no lab runs scripts/${script}`).toContain(`scripts/${script}`);
@@ -188,6 +211,17 @@ describe('every command block', () => {
     expect(problems.join('\n')).toBe('');
   });
 
+  it('fetches a fresh token in every block that sends one, since tokens live 60 s', () => {
+    const problems: string[] = [];
+    for (const entry of commandBlocks) {
+      for (const [, variable] of entry.block.content.matchAll(/\$\{?(\w+_token)\b/g)) {
+        if (!entry.block.content.includes(`${variable}=$(scripts/get-token.sh`))
+          problems.push(`${where(entry)}: $${variable} comes from an earlier block`);
+      }
+    }
+    expect(problems.join('\n')).toBe('');
+  });
+
   it('trusts the lab CA with curl instead of --insecure', () => {
     const problems: string[] = [];
     for (const entry of allCommands) {
@@ -201,6 +235,40 @@ describe('every command block', () => {
       }
     }
     expect(problems.join('\n')).toBe('');
+  });
+});
+
+describe("the attendees' test command", () => {
+  it('runs suites that start no other program, as lab 10 says', () => {
+    const lab = labs.find((entry) => entry.path.endsWith('10-run-everything-locally.md'))!;
+    expect(
+      allCommands.some(({ lab: l, command }) => l === lab && command === 'pnpm test:fast'),
+    ).toBe(true);
+    const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    // The fast tier is every Vitest project named after its package: packages/*, apps/*, bench.
+    expect(pkg.scripts['test:fast']).toBe("vitest run --project '@cns/*'");
+    const testFiles = (dir: string): string[] =>
+      readdirSync(`${ROOT}${dir}`, { withFileTypes: true }).flatMap((entry) =>
+        entry.name === 'node_modules'
+          ? []
+          : entry.isDirectory()
+            ? testFiles(`${dir}/${entry.name}`)
+            : entry.name.endsWith('.test.ts')
+              ? [`${dir}/${entry.name}`]
+              : [],
+      );
+    const files = ['apps', 'packages']
+      .flatMap((parent) => readdirSync(`${ROOT}${parent}`).map((name) => `${parent}/${name}`))
+      .concat('bench')
+      .flatMap(testFiles);
+    expect(files.length).toBeGreaterThan(10);
+    // A suite that starts a program other than Node would need it on the attendee's laptop.
+    const starting = files.filter((file) =>
+      /from 'node:child_process'|from '@playwright\//.test(readFileSync(`${ROOT}${file}`, 'utf8')),
+    );
+    expect(starting).toEqual([]);
   });
 });
 
@@ -237,9 +305,14 @@ describe('names, ports and hosts in the labs agree with the manifests', () => {
     expect(value('TLS_SECRET')).toBe(credentialName);
     expect(value('DEFAULT_HOST')).toBe(host);
     expect(value('REALM')).toBe(realm.realm);
-    expect(value('LOCAL_IDP_URL')).toBe(`http://localhost:${local['dev-idp']}`);
-    expect(value('LOCAL_WEBAPI_URL')).toBe(`http://localhost:${local['web-api']}`);
-    expect(value('LOCAL_ARTICLES_URL')).toBe(`http://localhost:${local.articles}`);
+    const defaultPort = (name: string) =>
+      Number(new RegExp(`^${name}=\\$\\(port_setting ${name} (\\d+)\\)$`, 'm').exec(lab)?.[1]);
+    expect(defaultPort('KEYCLOAK_PORT')).toBe(local['dev-idp']);
+    expect(defaultPort('WEBAPI_PORT')).toBe(local['web-api']);
+    expect(defaultPort('ARTICLES_PORT')).toBe(local.articles);
+    expect(value('LOCAL_IDP_URL')).toBe('http://localhost:$KEYCLOAK_PORT');
+    expect(value('LOCAL_WEBAPI_URL')).toBe('http://localhost:$WEBAPI_PORT');
+    expect(value('LOCAL_ARTICLES_URL')).toBe('http://localhost:$ARTICLES_PORT');
     expect(value('LOCAL_WEBAPP_URL')).toBe(`http://localhost:${local['web-app']}`);
   });
 
@@ -407,6 +480,26 @@ describe('names, ports and hosts in the labs agree with the manifests', () => {
     }
     expect(lifetimes.length).toBeGreaterThan(5);
     expect(new Set(lifetimes)).toEqual(new Set([realm.accessTokenLifespan]));
+  });
+
+  it("size minikube in lab 1 by the manifests' requests, with headroom", () => {
+    const lab = labs.find((entry) => entry.path.endsWith('01-work-environment.md'))!;
+    const requests = appRequests(manifests);
+    const prose = lab.prose.replace(/\s+/g, ' ');
+    expect(prose).toContain(
+      `request ${requests.cpu}m CPU and ${requests.memory} MiB of memory (${requests.cpuAtMax}m and ${requests.memoryAtMax} MiB`,
+    );
+    expect(prose).toContain(
+      `adds ${ISTIO_CONTROL_PLANE.cpu}m and ${ISTIO_CONTROL_PLANE.memory} MiB`,
+    );
+    const memory = [...lab.text.matchAll(/minikube start .*--memory (\d+)/g)].map(([, mb]) =>
+      Number(mb),
+    );
+    expect(memory.length).toBeGreaterThan(1);
+    // At least 2.5 GiB beyond what the app and Istio request at their largest, for Kubernetes'
+    // own pods and for what pods use beyond their requests.
+    const needed = requests.memoryAtMax + ISTIO_CONTROL_PLANE.memory;
+    for (const mb of memory) expect(mb - needed, `--memory ${mb}`).toBeGreaterThanOrEqual(2560);
   });
 
   it("show kubectl's answers about objects the manifests have", () => {

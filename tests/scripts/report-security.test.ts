@@ -178,6 +178,28 @@ describe('scripts/report-security.sh', () => {
     expect(result.code).toBe(1);
   });
 
+  it('checks tokens directly only when plaintext got in, not past a NodePort that refused it', async () => {
+    const stubs = cluster('strict-wrong-certificate', { 'web-api': strictSidecar.port });
+    const result = await runScript('report-security.sh', [], {
+      env: {
+        PATH: stubs.path,
+        NODE_ADDRESS: '127.0.0.1',
+        INGRESS_URL: `https://${host}:${wrongHostIngress.port}`,
+        INGRESS_ADDRESS: '127.0.0.1',
+        TLS_DIR: tlsDir,
+        TOKEN_URL: stack.idp.tokenUrl,
+      },
+      timeoutMs: 60_000,
+    });
+    expect(parseTable(result.stdout)['web-api']).toEqual([
+      'ok refused (connection reset)',
+      `RISK not issued for ${host}`,
+      '- not reachable from here',
+      '- not reachable from here',
+    ]);
+    expect(result.code).toBe(1);
+  });
+
   it('flags a service that answers without checking tokens, on the local stack', async () => {
     const result = await runScript('report-security.sh', [], {
       env: {

@@ -120,9 +120,9 @@ describe('scripts/stop-keycloak.sh', () => {
   });
 });
 
-describe('scripts/start-idp.sh', () => {
+describe('scripts/start-service.sh idp', () => {
   it('refuses an IDP it does not know', async () => {
-    const result = await run('start-idp.sh', [], { IDP: 'keyclaok' });
+    const result = await run('start-service.sh', ['idp'], { IDP: 'keyclaok' });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
       "IDP must be dev-idp (the default) or keycloak, not 'keyclaok'",
