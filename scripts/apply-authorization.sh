@@ -2,9 +2,13 @@
 # Lab 7: Istio authorization. By default it applies the mesh's token checks
 # (istio/04-request-authentication.yaml: RequestAuthentications, and policies that deny requests
 # without a valid token) and then the workload policies (istio/05-authorization.yaml: allow
-# nothing, then allow each caller by its service-account identity). The order matters: the
-# policies for web-api and articles require a request principal, which only exists once the
-# RequestAuthentications are in place.
+# nothing, then allow each caller by its service-account identity). The order matters twice:
+# - istiod fetches Keycloak's signing keys the moment a RequestAuthentication arrives. If
+#   allow-nothing is in place (lab 7, step 2) and Keycloak's own policies are not, Keycloak refuses
+#   that fetch, and the sidecars get a key set that matches no token until istiod's next refresh.
+#   So the policies of Keycloak and its database come first.
+# - the policies for web-api and articles require a request principal, which only exists once the
+#   RequestAuthentications are in place.
 #
 # Usage: scripts/apply-authorization.sh [--deny-all | --revert]
 #   --deny-all  only the policy allow-nothing, and none of the others: every request to every
@@ -29,22 +33,37 @@ for arg in "$@"; do
 done
 jwt=$LAB_ROOT/istio/04-request-authentication.yaml
 policies=$LAB_ROOT/istio/05-authorization.yaml
+readonly DENY_ALL=allow-nothing
+readonly KEYCLOAK_POLICIES=(keycloak postgres)
 require_cluster
 
 case $mode in
   apply)
+    for name in "${KEYCLOAK_POLICIES[@]}"; do
+      document=$(yaml_document "$policies" AuthorizationPolicy "$name")
+      [ -n "$document" ] || fail "istio/05-authorization.yaml has no AuthorizationPolicy $name"
+      say "applying the AuthorizationPolicy $name first: istiod must be able to fetch the signing keys"
+      kube apply -f - <<<"$document" >&2 || fail "kubectl could not apply it (see above)"
+    done
     say "applying istio/04-request-authentication.yaml: the mesh checks tokens"
     kube apply -f "$jwt" >&2 || fail "kubectl could not apply it (see above)"
     say "applying istio/05-authorization.yaml: allow nothing, then each caller by identity"
     kube apply -f "$policies" >&2 || fail "kubectl could not apply it (see above)"
     ;;
   deny-all)
-    # kubectl filters the file's objects by the label: allow-nothing alone carries it.
-    say "applying only the AuthorizationPolicy allow-nothing from istio/05-authorization.yaml"
-    kube apply -f "$policies" --selector lab-step=deny-all >&2 || fail "kubectl could not apply it (see above)"
-    say "removing the file's allow rules, if present"
-    kube delete -f "$policies" --selector 'lab-step!=deny-all' --ignore-not-found >&2 ||
-      fail "kubectl could not delete them (see above)"
+    document=$(yaml_document "$policies" AuthorizationPolicy "$DENY_ALL")
+    [ -n "$document" ] || fail "istio/05-authorization.yaml has no AuthorizationPolicy $DENY_ALL"
+    say "applying only the AuthorizationPolicy $DENY_ALL from istio/05-authorization.yaml"
+    kube apply -f - <<<"$document" >&2 || fail "kubectl could not apply it (see above)"
+    others=()
+    while read -r kind name; do
+      [ "$kind" = AuthorizationPolicy ] && [ "$name" != "$DENY_ALL" ] && others+=("$name")
+    done < <(yaml_objects "$policies")
+    if [ ${#others[@]} -gt 0 ]; then
+      say "removing the allow rules, if present: ${others[*]}"
+      kube delete authorizationpolicy "${others[@]}" --namespace "$APP_NAMESPACE" --ignore-not-found >&2 ||
+        fail "kubectl could not delete them (see above)"
+    fi
     ;;
   revert)
     say "deleting what istio/05-authorization.yaml and istio/04-request-authentication.yaml created"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the images of articles, web-api and web-app inside minikube, under the names and tag that
-# k8s/ deploys, so the cluster runs them without a registry. Running it again rebuilds them;
+# k8s/ deploys, so the cluster runs them without a registry, and checks that each image exists
+# afterwards (minikube reports success for a failed build). Running it again rebuilds them;
 # `kubectl rollout restart deployment -n demo` then starts pods from the new images.
 #
 # The build context is the repository as git sees it (tracked files and new files that are not
@@ -68,12 +69,25 @@ context="$work_dir/cloud-native-starter.tar"
     tar --null -T - -cf "$context"
 ) || fail "could not pack the build context"
 
+# `minikube image build` exits 0 even when the build fails (minikube issues #16576, #12556), and an
+# image from an earlier build would still be listed under the same name. So each build gets a
+# candidate tag of its own, which exists afterwards only if this build made it, and the candidate
+# is then tagged as the image.
+has_image() { mk image ls 2>/dev/null | grep -qxF "docker.io/$1"; }
+
 built=()
 for app in "${apps[@]}"; do
   image="$REGISTRY/$app:$TAG"
+  candidate="$image-candidate"
+  log="$work_dir/$app.log"
   say "building $image from apps/$app/Dockerfile"
-  mk image build --tag "$image" --file "apps/$app/Dockerfile" "$context" ||
+  if has_image "$candidate"; then mk image rm "$candidate" >/dev/null 2>&1 || true; fi
+  mk image build --tag "$candidate" --file "apps/$app/Dockerfile" "$context" 2>&1 | tee "$log" ||
     fail "building $image failed (see the output above)"
+  has_image "$candidate" ||
+    fail "building $image failed: minikube made no image; the build said: $(tail -n 5 "$log" | tr '\n' ' ')"
+  mk image tag "$candidate" "$image" >/dev/null || fail "minikube could not tag $candidate as $image"
+  mk image rm "$candidate" >/dev/null || fail "minikube could not remove $candidate"
   built+=("$image")
 done
 say "built ${built[*]}"

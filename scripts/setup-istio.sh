@@ -14,6 +14,7 @@ set -euo pipefail
 
 accept_only_help "$@"
 timeout=$(seconds_setting ISTIO_TIMEOUT 300)
+readonly JWKS_REFRESH_INTERVAL=1m
 
 need istioctl
 require_cluster
@@ -22,8 +23,13 @@ say "istioctl $(istioctl version --remote=false --short 2>/dev/null || echo '(ve
 say "checking the cluster for Istio (istioctl x precheck)"
 istioctl x precheck >&2 || fail "istioctl found problems with this cluster (see above)"
 
-say "installing Istio with the demo profile"
-istioctl install --set profile=demo --skip-confirmation >&2 || fail "istioctl install failed (see above)"
+# istiod fetches the signing keys of a RequestAuthentication itself and refreshes them every 20
+# minutes by default: after Keycloak rotated its keys, the mesh would refuse every new token for up
+# to that long. One minute bounds it (see istio/README.md).
+say "installing Istio with the demo profile, refreshing Keycloak's keys every $JWKS_REFRESH_INTERVAL"
+istioctl install --set profile=demo \
+  --set "values.pilot.env.PILOT_JWT_PUB_KEY_REFRESH_INTERVAL=$JWKS_REFRESH_INTERVAL" \
+  --skip-confirmation >&2 || fail "istioctl install failed (see above)"
 
 for deployment in istiod istio-ingressgateway istio-egressgateway; do
   say "waiting for $deployment"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `pnpm test:keycloak`: the integration suites and the browser tests against a real Keycloak,
-# started by scripts/start-keycloak.sh on port 8080, the URLs the development IdP serves, and then
-# `IDP=keycloak pnpm start` as the README describes it. Needs ports 8080-8082 and 5173 free.
+# started by scripts/start-keycloak.sh on port 8080, the URLs the development IdP serves, then
+# `IDP=keycloak pnpm start` as the README describes it, and last Keycloak with the settings of the
+# cluster's pod (k8s/). Needs ports 8080-8082 and 5173 free.
 #
 # Usage: scripts/test-keycloak.sh   (or: pnpm test:keycloak)
 set -euo pipefail
@@ -37,3 +38,7 @@ KEYCLOAK_ISSUER=$issuer pnpm run test:e2e
 step "IDP=keycloak pnpm start: the lab curl's token at web-api"
 scripts/stop-keycloak.sh
 IDP=keycloak pnpm exec vitest run --reporter=verbose --project integration:stack tests/stack/start-command.test.ts
+
+step "Keycloak with the cluster pod's settings (it rebuilds its server first: minutes)"
+KEYCLOAK_DIST=$(. scripts/lib/keycloak.sh && echo "$KEYCLOAK_HOME") \
+  pnpm exec vitest run --reporter=verbose --project integration:stack tests/stack/keycloak-pod-settings.test.ts

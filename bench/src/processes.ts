@@ -2,28 +2,37 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-
-// USER_HZ is 100 on Linux on every architecture Node.js supports.
-const CLOCK_TICKS_PER_SECOND = 100;
+import { CLOCK_TICKS_PER_SECOND } from './machine-cpu.ts';
 
 export interface Server {
   name: string;
   url: string;
+  pid: number | undefined;
   /** Peak resident set size so far, in MB, from the kernel's high-water mark. */
   peakRssMb(): number | undefined;
   /** CPU time (user + system) used so far, in seconds; undefined where /proc is missing. */
   cpuSeconds(): number | undefined;
+  /**
+   * Time the main thread spent paused for garbage collection so far, in seconds, from the
+   * service's own Prometheus metrics; undefined for a process without them.
+   */
+  gcSeconds(): Promise<number | undefined>;
   stop(): Promise<void>;
 }
 
-/** Runs a bundled entry point in production mode and waits until it logs that it listens. */
+/**
+ * Runs a bundled entry point in production mode and waits until it logs that it listens;
+ * `wrapper` runs Node under another program, e.g. valgrind.
+ */
 export async function startServer(
   name: string,
   entry: string,
   env: Record<string, string>,
   nodeFlags: readonly string[] = [],
+  wrapper: readonly string[] = [],
 ): Promise<Server> {
-  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, entry], {
+  const [command = process.execPath, ...args] = [...wrapper, process.execPath, ...nodeFlags, entry];
+  const child: ChildProcess = spawn(command, args, {
     env: {
       ...process.env,
       NODE_ENV: 'production',
@@ -46,6 +55,7 @@ export async function startServer(
   return {
     name,
     url,
+    pid: child.pid,
     peakRssMb() {
       try {
         const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1];
@@ -63,6 +73,15 @@ export async function startServer(
       } catch {
         return undefined;
       }
+    },
+    async gcSeconds() {
+      const response = await fetch(`${url}/metrics`).catch(() => undefined);
+      if (response?.status !== 200) return undefined;
+      // nodejs_gc_duration_seconds_sum{kind="minor",service="…"} 0.123
+      const sums = [
+        ...(await response.text()).matchAll(/^nodejs_gc_duration_seconds_sum\{.*\} (\S+)$/gm),
+      ];
+      return sums.length === 0 ? undefined : sums.reduce((sum, match) => sum + Number(match[1]), 0);
     },
     async stop() {
       if (child.exitCode !== null) return;

@@ -16,18 +16,9 @@ async function listen(handler: Parameters<typeof createServer>[1]): Promise<stri
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 }
 
-it('counts a request that times out once, not twice', async () => {
-  let received = 0;
-  const url = await listen(() => received++); // never answers
-  const result = await load(url, 1, 2, {}, 1);
-  expect(received).toBeGreaterThan(0);
-  expect(result.timeouts).toBeGreaterThan(0);
-  expect(result.errors).toBe(result.timeouts);
-});
-
 it('counts every non-2xx answer as an error', async () => {
   const url = await listen((_request, response) => response.writeHead(503).end());
-  const result = await load(url, 2, 1, {});
+  const result = await load(url, 2, 1, 'Bearer not-checked');
   expect(result.requests).toBeGreaterThan(0);
   expect(result.errors).toBe(result.requests);
 });

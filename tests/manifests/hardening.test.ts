@@ -37,10 +37,13 @@ const PROBES: Record<string, { readiness: string; liveness: string; port: string
   keycloak: { readiness: '/auth/health/ready', liveness: '/auth/health/live', port: 'management' },
 };
 
+/** PostgreSQL speaks no HTTP: its probes ask the server itself, over TCP on loopback. */
+const PG_ISREADY = 'pg_isready --host 127.0.0.1 --username "$POSTGRES_USER" --dbname keycloak';
+
 describe('every container is hardened', () => {
-  it('covers all four Deployments', () => {
+  it('covers all five Deployments', () => {
     const names = manifests.ofKind('Deployment').map((deployment) => deployment.metadata.name);
-    expect(names.sort()).toEqual(Object.keys(PROBES).sort());
+    expect(names.sort()).toEqual([...Object.keys(PROBES), 'postgres'].sort());
   });
 
   it('runs as a non-root user with the RuntimeDefault seccomp profile', () => {
@@ -82,7 +85,8 @@ describe('every container is hardened', () => {
     for (const { where, container } of everyContainer()) {
       expect(container.image, where).toMatch(/^[a-z0-9./-]+:[A-Za-z0-9._-]+$/);
       expect(container.image, where).not.toMatch(/:latest$/);
-      expect(container.image, where).toMatch(/:v?\d+\.\d+\.\d+$/);
+      // PostgreSQL numbers its releases major.minor.
+      expect(container.image, where).toMatch(/:v?\d+\.\d+(\.\d+)?$/);
       expect(container.imagePullPolicy, where).toBe('IfNotPresent');
     }
   });
@@ -90,6 +94,11 @@ describe('every container is hardened', () => {
   it('probes readiness and liveness on the health endpoints', () => {
     for (const { app, where, container, init } of everyContainer()) {
       if (init) continue;
+      if (app === 'postgres') {
+        for (const probe of [container.readinessProbe, container.livenessProbe])
+          expect(probe?.exec?.command, where).toEqual(['sh', '-c', PG_ISREADY]);
+        continue;
+      }
       const expected = PROBES[app];
       expect(expected, where).toBeDefined();
       expect(container.readinessProbe?.httpGet, where).toEqual({

@@ -2,6 +2,7 @@
 # Installs the validators the manifest tests run, pinned, into .cache/tools (kept out of git):
 #   bin/istioctl        `istioctl analyze` and `istioctl validate`, built from the Go module proxy
 #   bin/manifest-check  kustomize build and schema validation with Kubernetes' and Istio's own code
+#   bin/mesh.test       manifest-check's Go tests: istiod's config pipeline and Envoy simulator
 #   venv/               hadolint (Dockerfiles) and kubernetes-validate (Kubernetes JSON schemas)
 # Both Go tools use the istio.io/istio version that manifest-check/go.mod requires. Running the
 # script again only installs what is missing or out of date. The first run downloads several hundred
@@ -50,6 +51,14 @@ else
   (cd "$here/manifest-check" && go build -o "$tools/bin/manifest-check" .) ||
     fail "go build manifest-check failed (see above)"
   write_stamp manifest-check "$checker_sources"
+fi
+if [ -x "$tools/bin/mesh.test" ] && stamp_matches mesh.test "$checker_sources"; then
+  say "mesh.test is up to date"
+else
+  say "building mesh.test (Istio's control plane in a test: minutes on the first run)"
+  (cd "$here/manifest-check" && go test -c -o "$tools/bin/mesh.test" .) ||
+    fail "go test -c failed (see above)"
+  write_stamp mesh.test "$checker_sources"
 fi
 
 requirements=$(fingerprint <"$here/requirements.txt")

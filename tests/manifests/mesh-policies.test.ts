@@ -45,6 +45,7 @@ describe('network policies allow exactly the connections the app needs', () => {
     ['web-api', 'keycloak', 8080],
     ['articles', 'keycloak', 8080],
     ['istiod', 'keycloak', 8080],
+    ['keycloak', 'postgres', 5432],
   ])('lets %s reach %s on %i', (source, target, port) => {
     const from =
       source === 'the ingress gateway'
@@ -56,7 +57,7 @@ describe('network policies allow exactly the connections the app needs', () => {
   });
 
   it('lets every pod reach DNS and its sidecar reach istiod', () => {
-    for (const name of ['articles', 'web-api', 'web-app', 'keycloak']) {
+    for (const name of ['articles', 'web-api', 'web-app', 'keycloak', 'postgres']) {
       expect(connects(pod(name), kubeDns, 53), name).toBe(true);
       expect(connects(pod(name), istiod, 15012), name).toBe(true);
     }
@@ -67,6 +68,8 @@ describe('network policies allow exactly the connections the app needs', () => {
     ['web-app', 'keycloak', 8080],
     ['articles', 'web-api', 8081],
     ['keycloak', 'articles', 8082],
+    ['web-api', 'postgres', 5432],
+    ['articles', 'postgres', 5432],
   ])('keeps %s from %s:%i', (source, target, port) => {
     expect(connects(pod(source), pod(target), port)).toBe(false);
   });
@@ -78,6 +81,7 @@ describe('network policies allow exactly the connections the app needs', () => {
       ['articles', 8082],
       ['keycloak', 8080],
       ['web-app', 8080],
+      ['postgres', 5432],
     ] as const)
       expect(connects(elsewhere, pod(name), port), name).toBe(false);
   });
@@ -124,7 +128,7 @@ describe('authorization policies', () => {
     expect(allowed('articles', { ...request, ...fromWebApi, path: '/metrics' })).toBe(false);
   });
 
-  it('let the gateway serve the web-app and Keycloak, and nothing reach web-api but /articles', () => {
+  it("let the gateway serve the web-app and Keycloak's realm, not its admin console, and nothing reach web-api but /articles", () => {
     expect(
       allowed('web-app', { ...viaGateway, method: 'GET', path: '/index.html', port: 8080 }),
     ).toBe(true);
@@ -136,6 +140,10 @@ describe('authorization policies', () => {
         port: 8080,
       }),
     ).toBe(true);
+    for (const path of ['/auth/admin/master/console/', '/auth/realms/master/account'])
+      expect(allowed('keycloak', { ...viaGateway, method: 'GET', path, port: 8080 }), path).toBe(
+        false,
+      );
     expect(
       allowed('web-api', {
         ...viaGateway,
@@ -145,6 +153,13 @@ describe('authorization policies', () => {
         port: 8081,
       }),
     ).toBe(false);
+  });
+
+  it("let only Keycloak reach Keycloak's database", () => {
+    const keycloak = { principal: pod('keycloak').principal, method: 'GET', path: '', port: 5432 };
+    expect(allowed('postgres', keycloak)).toBe(true);
+    expect(allowed('postgres', { ...keycloak, ...fromWebApi })).toBe(false);
+    expect(allowed('postgres', { ...keycloak, ...viaGateway })).toBe(false);
   });
 
   it('let callers without identity fetch only the public keys from Keycloak', () => {

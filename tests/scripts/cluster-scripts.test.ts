@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { loadManifests } from './lib/manifests.ts';
 import { ROOT, run, runScript } from './lib/run-script.ts';
 import { CLUSTER_TOOLS, createStubs, pathWithout, type Stubs } from './lib/tool-stubs.ts';
@@ -113,7 +113,10 @@ describe('scripts/setup-istio.sh', () => {
     expect(result.code, result.stderr).toBe(0);
     const calls = stubs.calls();
     expect(calls).toContain('istioctl x precheck');
-    expect(calls).toContain('istioctl install --set profile=demo --skip-confirmation');
+    // A one-minute key refresh, so the mesh follows a key rotation of Keycloak (istio/README.md).
+    expect(calls).toContain(
+      'istioctl install --set profile=demo --set values.pilot.env.PILOT_JWT_PUB_KEY_REFRESH_INTERVAL=1m --skip-confirmation',
+    );
     for (const deployment of ['istiod', 'istio-ingressgateway', 'istio-egressgateway']) {
       expect(calls).toContain(
         `kubectl rollout status deployment/${deployment} --namespace istio-system --timeout 300s`,
@@ -136,8 +139,8 @@ describe('scripts/setup-istio.sh', () => {
 });
 
 describe('scripts/deploy-keycloak.sh', () => {
-  it('generates the admin password once, applies configuration and Keycloak, and waits for it', async () => {
-    const stubs = workingCluster(['  *"get secret keycloak-admin"*) exit 1 ;;']);
+  it('generates both passwords once, applies configuration, PostgreSQL and Keycloak, and waits for each', async () => {
+    const stubs = workingCluster(['  *"get secret keycloak-"*) exit 1 ;;']);
     const result = await runScript('deploy-keycloak.sh', [], { env: { PATH: stubs.path } });
     expect(result.code, result.stderr).toBe(0);
     const calls = kubectlCalls(stubs);
@@ -147,23 +150,29 @@ describe('scripts/deploy-keycloak.sh', () => {
     expect(create).toMatch(
       /^kubectl create secret generic keycloak-admin --namespace demo --from-literal=username=admin --from-literal=password=[A-Za-z0-9]{24,}$/,
     );
-    expect(calls).toContain(`kubectl apply -k ${ROOT}k8s --selector !app`);
-    expect(calls).toContain(`kubectl apply -k ${ROOT}k8s --selector app=keycloak`);
-    expect(calls.indexOf(`kubectl apply -k ${ROOT}k8s --selector !app`)).toBeLessThan(
-      calls.indexOf(`kubectl apply -k ${ROOT}k8s --selector app=keycloak`),
+    expect(
+      calls.find((call) => call.startsWith('kubectl create secret generic keycloak-db')),
+    ).toMatch(
+      /^kubectl create secret generic keycloak-db --namespace demo --from-literal=username=keycloak --from-literal=password=[A-Za-z0-9]{24,}$/,
     );
-    expect(calls).toContain(
+    const order = [
+      `kubectl apply -k ${ROOT}k8s --selector !app`,
+      `kubectl apply -k ${ROOT}k8s --selector app=postgres`,
+      'kubectl rollout status deployment/postgres --namespace demo --timeout 600s',
+      `kubectl apply -k ${ROOT}k8s --selector app=keycloak`,
       'kubectl rollout status deployment/keycloak --namespace demo --timeout 600s',
-    );
+    ];
+    expect(calls.filter((call) => order.includes(call))).toEqual(order);
     expect(result.stderr).toContain('the ingress is not set up, so the realm was not checked');
   });
 
-  it('keeps an existing admin secret', async () => {
+  it('keeps existing secrets, and with them the database login', async () => {
     const stubs = workingCluster();
     const result = await runScript('deploy-keycloak.sh', [], { env: { PATH: stubs.path } });
     expect(result.code, result.stderr).toBe(0);
     expect(kubectlCalls(stubs).some((call) => call.includes('create secret'))).toBe(false);
-    expect(result.stderr).toContain('keeping the admin console');
+    expect(result.stderr).toContain('keeping the secret keycloak-admin');
+    expect(result.stderr).toContain('keeping the secret keycloak-db');
   });
 
   it('needs the namespace of lab 2', async () => {
@@ -236,13 +245,13 @@ describe("deploy-keycloak.sh's label selectors, applied by the real kubectl to k
   });
   afterAll(() => new Promise((resolve) => discovery.close(resolve)));
 
-  it('together select Keycloak and everything it references, and none of the services', async () => {
+  it('together select Keycloak, its database and everything they reference, and none of the services', async () => {
     const stubs = workingCluster();
     await runScript('deploy-keycloak.sh', [], { env: { PATH: stubs.path } });
     const selectors = kubectlCalls(stubs)
       .map((call) => /^kubectl apply -k \S+ --selector (\S+)$/.exec(call)?.[1])
       .filter((selector): selector is string => selector !== undefined);
-    expect(selectors).toHaveLength(2);
+    expect(selectors).toHaveLength(3);
 
     const selected = new Set<string>();
     for (const selector of selectors) {
@@ -276,6 +285,10 @@ describe("deploy-keycloak.sh's label selectors, applied by the real kubectl to k
     expect(references.length).toBeGreaterThan(0);
     for (const needed of [
       'namespace/demo',
+      'serviceaccount/postgres',
+      'service/postgres',
+      'persistentvolumeclaim/postgres-data',
+      'deployment.apps/postgres',
       'serviceaccount/keycloak',
       'service/keycloak',
       'deployment.apps/keycloak',
@@ -349,36 +362,46 @@ describe('scripts/apply-authorization.sh', () => {
   const jwt = `${ROOT}istio/04-request-authentication.yaml`;
   const policies = `${ROOT}istio/05-authorization.yaml`;
 
-  it('applies the token checks before the policies that require a request principal', async () => {
+  it("applies Keycloak's policies, then the token checks, then the policies that require a request principal", async () => {
     const stubs = workingCluster();
     const result = await runScript('apply-authorization.sh', [], { env: { PATH: stubs.path } });
     expect(result.code, result.stderr).toBe(0);
+    expect(
+      stubs.inputs().map((input) => (parse(input) as { metadata: { name: string } }).metadata.name),
+    ).toEqual(['keycloak', 'postgres']);
     const calls = kubectlCalls(stubs);
+    expect(calls.indexOf('kubectl apply -f -')).toBeLessThan(
+      calls.indexOf(`kubectl apply -f ${jwt}`),
+    );
     expect(calls.indexOf(`kubectl apply -f ${jwt}`)).toBeGreaterThanOrEqual(0);
     expect(calls.indexOf(`kubectl apply -f ${jwt}`)).toBeLessThan(
       calls.indexOf(`kubectl apply -f ${policies}`),
     );
   });
 
-  it('--deny-all applies allow-nothing alone, by its label, then removes the allow rules', async () => {
+  it('--deny-all applies allow-nothing exactly as the file has it, then removes the allow rules', async () => {
     const stubs = workingCluster();
     const result = await runScript('apply-authorization.sh', ['--deny-all'], {
       env: { PATH: stubs.path },
     });
     expect(result.code, result.stderr).toBe(0);
-    // kubectl picks the objects of the file by label: only allow-nothing may carry it.
-    const labelled = manifests
+    const [applied] = stubs.inputs();
+    const { source, ...allowNothing } = manifests.find('AuthorizationPolicy', 'allow-nothing');
+    expect(source).toBe('istio/05-authorization.yaml');
+    expect(parse(applied ?? '')).toEqual(allowNothing);
+    const others = manifests
       .ofKind('AuthorizationPolicy')
-      .filter((policy) => policy.metadata.labels?.['lab-step'] === 'deny-all')
-      .map((policy) => `${policy.source} ${policy.metadata.name}`);
-    expect(labelled).toEqual(['istio/05-authorization.yaml allow-nothing']);
-    const file = `${ROOT}istio/05-authorization.yaml`;
-    const apply = `kubectl apply -f ${file} --selector lab-step=deny-all`;
-    const remove = `kubectl delete -f ${file} --selector lab-step!=deny-all --ignore-not-found`;
+      .filter(
+        (policy) =>
+          policy.source === 'istio/05-authorization.yaml' &&
+          policy.metadata.name !== 'allow-nothing',
+      )
+      .map((policy) => policy.metadata.name);
+    expect(others.length).toBeGreaterThan(0);
     const calls = kubectlCalls(stubs);
-    expect(calls).toContain(apply);
+    const remove = `kubectl delete authorizationpolicy ${others.join(' ')} --namespace demo --ignore-not-found`;
     expect(calls).toContain(remove);
-    expect(calls.indexOf(apply)).toBeLessThan(calls.indexOf(remove));
+    expect(calls.indexOf('kubectl apply -f -')).toBeLessThan(calls.indexOf(remove));
   });
 
   it('--revert deletes the policies, then the token checks', async () => {

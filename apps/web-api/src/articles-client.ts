@@ -3,6 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { parseArticles, type Article } from '@cns/articles-contract';
 import { boundedGet, type BoundedAnswer } from '@cns/bounded-get';
 import { HttpError } from '@cns/service-kit';
+import { memoizeLast } from './memoize-last.ts';
 
 export interface ArticlesClientOptions {
   /** e.g. `http://articles:8082` */
@@ -22,8 +23,12 @@ export interface ListArticlesRequest {
 }
 
 export interface ArticlesClient {
-  /** @throws HttpError 401/403 as articles answered, 502 when it fails, 504 past the deadline. */
-  list(request: ListArticlesRequest): Promise<Article[]>;
+  /**
+   * The list, frozen: calls that got the same answer from articles share it.
+   *
+   * @throws HttpError 401/403 as articles answered, 502 when it fails, 504 past the deadline.
+   */
+  list(request: ListArticlesRequest): Promise<readonly Article[]>;
   close(): Promise<void>;
 }
 
@@ -44,23 +49,31 @@ export function createArticlesClient(options: ArticlesClientOptions): ArticlesCl
     // Reuse the most recently used connection: the rest may idle out and close.
     scheduling: 'lifo',
   });
+  // articles answers every caller with the same list: check each distinct answer once, and
+  // compare answers as bytes, which is cheaper than decoding them.
+  const parseList = memoizeLast(
+    (body: Buffer): readonly Article[] =>
+      Object.freeze(
+        parseArticles(JSON.parse(body.toString('utf8'))).map((article) => Object.freeze(article)),
+      ),
+    (last, next) => last.equals(next),
+  );
+
   return {
     async list({ authorization, amount, traceHeaders }) {
       const path = `${basePath}/articles${amount === undefined ? '' : `?amount=${amount}`}`;
-      const url = new URL(path, base);
-      const signal = AbortSignal.timeout(options.timeoutMs);
       try {
         const headers = { ...traceHeaders, accept: 'application/json', authorization };
-        const answer = await boundedGet(url, {
+        const answer = await boundedGet(new URL(path, base), {
           maxBytes: MAX_RESPONSE_BYTES,
           headers,
-          signal,
+          timeoutMs: options.timeoutMs,
           agent,
         });
-        if (answer.status === 200) return parseArticles(JSON.parse(answer.body));
+        if (answer.status === 200) return parseList(answer.body);
         throw rejection(answer);
       } catch (error) {
-        throw upstreamError(error, signal.aborted, options.timeoutMs);
+        throw upstreamError(error, options.timeoutMs);
       }
     },
     close() {
@@ -96,19 +109,18 @@ function rejection({ status, headers, body }: BoundedAnswer): HttpError {
   );
 }
 
-function upstreamErrorCode(body: string): string {
+function upstreamErrorCode(body: Buffer): string {
   try {
-    const { error } = JSON.parse(body) as { error?: unknown };
+    const { error } = JSON.parse(body.toString('utf8')) as { error?: unknown };
     return typeof error === 'string' ? error : 'upstream_rejected';
   } catch {
     return 'upstream_rejected';
   }
 }
 
-function upstreamError(error: unknown, timedOut: boolean, timeoutMs: number): HttpError {
+function upstreamError(error: unknown, timeoutMs: number): HttpError {
   if (error instanceof HttpError) return error;
-  const name = (error as Error | undefined)?.name ?? '';
-  if (timedOut || /Timeout/.test(name)) {
+  if ((error as Error | undefined)?.name === 'TimeoutError') {
     return new HttpError(
       504,
       'upstream_timeout',

@@ -1,12 +1,17 @@
-import { parseAmount } from '@cns/articles-contract';
+import { parseAmount, type Article } from '@cns/articles-contract';
 import type { BearerAuth } from '@cns/auth';
 import { HttpError, methodNotAllowed, requestIdOf } from '@cns/service-kit';
 import { Router } from 'express';
 import type { ArticlesClient } from './articles-client.ts';
 import { withAuthorLinks } from './author-links.ts';
+import { memoizeLast } from './memoize-last.ts';
 import { traceHeaders } from './trace-headers.ts';
 
 export function webApiRoutes(auth: BearerAuth, articles: ArticlesClient): Router {
+  // The client hands out the same frozen list for the same answer: serialize it once.
+  const render = memoizeLast((list: readonly Article[]) =>
+    Buffer.from(JSON.stringify(list.map(withAuthorLinks))),
+  );
   const router = Router();
   router
     .route('/articles')
@@ -18,7 +23,7 @@ export function webApiRoutes(auth: BearerAuth, articles: ArticlesClient): Router
         amount: amount.amount,
         traceHeaders: traceHeaders(req, requestIdOf(res)),
       });
-      res.set('Cache-Control', 'no-cache').json(list.map(withAuthorLinks));
+      res.set('Cache-Control', 'no-cache').type('json').send(render(list));
     })
     .all(methodNotAllowed('GET'));
   return router;

@@ -225,6 +225,39 @@ describe('when articles fails', () => {
     });
   });
 
+  it('follows articles when its answer changes, and checks every new answer', async () => {
+    const answers = [
+      '[{"id":"1","title":"First","url":"https://a.example","authorName":"Harald Uebele"}]',
+      '[{"id":"1","title":"First","url":"https://a.example","authorName":"Harald Uebele"}]',
+      '[{"id":"2","title":"Second","url":"https://b.example","authorName":"Someone"}]',
+      '[{"id":"3","title":"Third","url":"https://c.example"}]',
+    ];
+    const upstream = await startUpstream((res) =>
+      res.setHeader('content-type', 'application/json').end(answers.shift()),
+    );
+    const webApi = await startWebApi(upstream.url);
+    const bodies = [];
+    for (let call = 0; call < 3; call++) bodies.push((await getArticles(webApi)).body);
+    expect(bodies.map((list) => (list as { title: string }[])[0]?.title)).toEqual([
+      'First',
+      'First',
+      'Second',
+    ]);
+    expect(bodies[0]).toEqual([
+      {
+        id: '1',
+        title: 'First',
+        url: 'https://a.example',
+        authorName: 'Harald Uebele',
+        authorTwitter: 'harald_u',
+        authorBlog: 'https://haralduebele.github.io',
+      },
+    ]);
+    const { status, body } = await getArticles(webApi);
+    expect(status).toBe(502);
+    expect(body).toMatchObject({ error: 'upstream_invalid_response' });
+  });
+
   it.each([
     ['not JSON', 'not json'],
     ['an object instead of a list', '{"articles":[]}'],

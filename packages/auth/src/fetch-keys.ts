@@ -17,7 +17,10 @@ export async function fetchKeys(url: string, init: RequestInit): Promise<Respons
       headers: Object.fromEntries(new Headers(init.headers).entries()),
       signal,
     });
-    const answer = { status, json: () => Promise.resolve(JSON.parse(body) as unknown) };
+    const answer = {
+      status,
+      json: () => Promise.resolve(JSON.parse(body.toString('utf8')) as unknown),
+    };
     return answer as Response;
   } catch (cause) {
     // jose turns its own timeout, the signal's reason, into JWKSTimeout.

@@ -15,7 +15,8 @@ describe('boundedGet', () => {
       maxBytes: 100,
       headers: { 'x-sent': 'yes' },
     });
-    expect(answer).toMatchObject({ status: 201, body: 'héllo' });
+    expect(answer.status).toBe(201);
+    expect(answer.body.toString('utf8')).toBe('héllo');
     expect(answer.headers['x-seen']).toBe('yes');
   });
 
@@ -46,6 +47,15 @@ describe('boundedGet', () => {
       response.write('partial', () => request.socket.destroy());
     });
     await expect(boundedGet(new URL(server.url), { maxBytes: 1000 })).rejects.toThrow();
+  });
+
+  it('fails with a TimeoutError past timeoutMs', async () => {
+    server = await listen(() => undefined); // never answers
+    await expect(
+      boundedGet(new URL(server.url), { maxBytes: 1000, timeoutMs: 50 }),
+    ).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
   });
 
   it('stops at the signal, with its reason', async () => {

@@ -25,6 +25,7 @@ export interface ContainerPort {
 
 export interface HttpProbe {
   httpGet?: { path: string; port: number | string };
+  exec?: { command: string[] };
   periodSeconds?: number;
   failureThreshold?: number;
 }
@@ -76,6 +77,7 @@ export interface PodSpec {
     configMap?: { name: string };
     secret?: { secretName: string };
     emptyDir?: unknown;
+    persistentVolumeClaim?: { claimName: string };
   }[];
 }
 
@@ -124,7 +126,8 @@ export interface VirtualServiceSpec {
   http: {
     name?: string;
     match?: { uri?: { prefix?: string; exact?: string } }[];
-    route: { destination: Destination }[];
+    route?: { destination: Destination }[];
+    directResponse?: { status: number };
     timeout?: string;
   }[];
 }

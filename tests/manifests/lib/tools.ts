@@ -12,6 +12,7 @@ const installHint = 'install the validators with `bash tests/manifests/install-t
 export const tools = {
   istioctl: `${toolsDir}/bin/istioctl`,
   manifestCheck: `${toolsDir}/bin/manifest-check`,
+  meshTest: `${toolsDir}/bin/mesh.test`,
   hadolint: `${toolsDir}/venv/bin/hadolint`,
   kubernetesValidate: `${toolsDir}/venv/bin/kubernetes-validate`,
 } as const;
