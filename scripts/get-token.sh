@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Prints an access token of a user of the realm `quarkus`, and nothing else on stdout, so that
 #   export access_token=$(scripts/get-token.sh alice)
-# works. It asks the token endpoint with the password grant of the public client `frontend`, as
-# the labs' curl does. Access tokens live 60 seconds: get a fresh one for every step.
+# works. It asks the token endpoint with the password grant of the public client `labs-cli`, as
+# the labs' curl does (the web-app's client `frontend` has no password grant). Access tokens live 60 seconds: get a fresh one for every step.
 #
 # Usage: scripts/get-token.sh USER [PASSWORD]
 #   USER      alice, admin, jdoe (realm role `user`) or guest (no role)
@@ -18,7 +18,7 @@
 #   CA_CERT      the CA to trust for HTTPS (default: .cache/tls/ca.crt, made in lab 3)
 #   INGRESS_ADDRESS  the IP address to reach the ingress host at, if it is not in /etc/hosts
 #   LAB_TARGET   cluster or local, to skip looking for a cluster
-#   CLIENT_ID    default frontend
+#   CLIENT_ID    default labs-cli
 #
 # Exit status: 0 with a token, 1 when the identity provider refused or failed, 2 on bad usage.
 set -euo pipefail
@@ -52,7 +52,7 @@ set +e
 status=$(curl -sS --max-time "${TOKEN_TIMEOUT:-15}" -o "$body" -w '%{http_code}' \
   ${CURL_INGRESS_OPTIONS[@]+"${CURL_INGRESS_OPTIONS[@]}"} \
   --data-urlencode "username=$user" --data-urlencode "password=$password" \
-  --data-urlencode "grant_type=password" --data-urlencode "client_id=${CLIENT_ID:-frontend}" \
+  --data-urlencode "grant_type=password" --data-urlencode "client_id=${CLIENT_ID:-labs-cli}" \
   "$url" 2>"$body.err")
 code=$?
 set -e

@@ -2,7 +2,7 @@
 # `pnpm test:keycloak`: the integration suites and the browser tests against a real Keycloak,
 # started by scripts/start-keycloak.sh on port 8080, the URLs the development IdP serves, then
 # `IDP=keycloak pnpm start` as the README describes it, and last Keycloak with the settings of the
-# cluster's pod (k8s/). Needs ports 8080-8082 and 5173 free.
+# cluster's pod (k8s/). Needs ports 8080-8082, 9081, 9082 and 5173 free.
 #
 # Usage: scripts/test-keycloak.sh   (or: pnpm test:keycloak)
 set -euo pipefail
@@ -20,7 +20,7 @@ trap 'scripts/stop-keycloak.sh' EXIT
 scripts/start-keycloak.sh
 
 step "the labs' password grant, with curl"
-token=$(curl -fsS -d username=alice -d password=alice -d grant_type=password -d client_id=frontend \
+token=$(curl -fsS -d username=alice -d password=alice -d grant_type=password -d client_id=labs-cli \
   "$issuer/protocol/openid-connect/token" | sed -n 's|.*"access_token":"\([^"]*\)".*|\1|p')
 if [ -z "$token" ]; then
   echo "test-keycloak: error: Keycloak's token endpoint returned no access token for alice" >&2

@@ -43,16 +43,20 @@ function serveConfigFile(): Plugin {
 
 /**
  * `vite preview` answers with the container's headers, so the production build runs locally under
- * the real Content-Security-Policy. Locally the IdP has its own origin, which the policy must allow.
+ * the real Content-Security-Policy. Locally the IdP has its own origin, which the policy must allow
+ * for keycloak-js's token requests and for its logout form.
  */
 function previewHeaders(): Record<string, string> {
   const headers = nginxHeaders(readFileSync(new URL('nginx.conf', import.meta.url), 'utf8'));
   const { keycloakUrl } = JSON.parse(runtimeConfig()) as { keycloakUrl: string };
   const csp = headers['Content-Security-Policy'];
   if (!csp) throw new Error('nginx.conf sets no Content-Security-Policy');
-  headers['Content-Security-Policy'] = withCspSources(csp, 'connect-src', [
-    new URL(keycloakUrl, 'http://localhost:5173').origin,
-  ]);
+  const idp = new URL(keycloakUrl, 'http://localhost:5173').origin;
+  headers['Content-Security-Policy'] = withCspSources(
+    withCspSources(csp, 'connect-src', [idp]),
+    'form-action',
+    [idp],
+  );
   return headers;
 }
 

@@ -14,7 +14,7 @@ export interface Server {
   cpuSeconds(): number | undefined;
   /**
    * Time the main thread spent paused for garbage collection so far, in seconds, from the
-   * service's own Prometheus metrics; undefined for a process without them.
+   * service's own Prometheus metrics on its management port; undefined for a process without them.
    */
   gcSeconds(): Promise<number | undefined>;
   stop(): Promise<void>;
@@ -38,17 +38,27 @@ export async function startServer(
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: '0',
+      MANAGEMENT_PORT: '0',
       LOG_LEVEL: 'info',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  let managementUrl: string | undefined;
   const url = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before listening`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (!line.startsWith('{')) return;
-      const entry = JSON.parse(line) as { msg?: string; url?: string; level?: string };
-      if (entry.msg === 'listening' && entry.url) resolve(entry.url);
+      const entry = JSON.parse(line) as {
+        msg?: string;
+        url?: string;
+        level?: string;
+        listener?: string;
+      };
+      // The services also log their management listener; the API one has no `listener` field.
+      if (entry.msg === 'listening' && entry.url && entry.listener === 'management')
+        managementUrl = entry.url;
+      else if (entry.msg === 'listening' && entry.url) resolve(entry.url);
       else if (entry.level === 'error' || entry.level === 'warn') console.error(`${name}: ${line}`);
     });
   });
@@ -75,7 +85,8 @@ export async function startServer(
       }
     },
     async gcSeconds() {
-      const response = await fetch(`${url}/metrics`).catch(() => undefined);
+      if (managementUrl === undefined) return undefined;
+      const response = await fetch(`${managementUrl}/metrics`).catch(() => undefined);
       if (response?.status !== 200) return undefined;
       // nodejs_gc_duration_seconds_sum{kind="minor",service="…"} 0.123
       const sums = [

@@ -44,7 +44,11 @@ test.describe('the session', () => {
   }) => {
     await logInAs(page, 'alice');
     await expectArticles(page, 10);
+    const logout = page.waitForRequest(/\/protocol\/openid-connect\/logout$/);
     await page.getByRole('button', { name: 'Log out' }).click();
+    // A form POST: the ID token (name, e-mail) stays out of the URL, browser history and proxy logs.
+    expect((await logout).method()).toBe('POST');
+    expect((await logout).postData()).toContain('id_token_hint=');
     await loginPage.expectShown(page);
 
     await page.goto('/');

@@ -7,7 +7,9 @@ import { identityProvider as idp } from './identity-provider.ts';
 /** The README's local ports: what the realm's redirect URIs and web origins allow. */
 export const WEB_APP = 'http://localhost:5173';
 export const WEB_API = 'http://127.0.0.1:8081';
-const ARTICLES = 'http://127.0.0.1:8082';
+/** The services' management ports (health and metrics), as in their local.env. */
+const ARTICLES_MANAGEMENT = 'http://127.0.0.1:9082';
+const WEB_API_MANAGEMENT = 'http://127.0.0.1:9081';
 
 type WebServer = Extract<NonNullable<PlaywrightTestConfig['webServer']>, unknown[]>[number];
 
@@ -63,13 +65,13 @@ export function stack(): WebServer[] {
     server(
       'articles',
       'pnpm --filter @cns/articles start',
-      `${ARTICLES}/health/ready`,
+      `${ARTICLES_MANAGEMENT}/health/ready`,
       settings.services,
     ),
     server(
       'web-api',
       'pnpm --filter @cns/web-api start',
-      `${WEB_API}/health/ready`,
+      `${WEB_API_MANAGEMENT}/health/ready`,
       settings.services,
     ),
     server(

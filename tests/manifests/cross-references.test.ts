@@ -137,6 +137,28 @@ describe('routing', () => {
   });
 });
 
+describe('the management port (health and metrics)', () => {
+  it.each(['articles', 'web-api'])(
+    'is where %s listens for it, is probed and scraped there, and no Service exposes it',
+    (name) => {
+      const port = Number(configMapData(manifests, `${name}-config`).MANAGEMENT_PORT);
+      const deployment = manifests.named<DeploymentSpec>('Deployment', name);
+      const container = deployment.spec.template.spec.containers[0];
+      expect(container?.ports).toContainEqual({ name: 'management', containerPort: port });
+      expect(container?.readinessProbe?.httpGet?.port).toBe('management');
+      expect(container?.livenessProbe?.httpGet?.port).toBe('management');
+      expect(deployment.spec.template.metadata.annotations).toMatchObject({
+        'prometheus.io/port': String(port),
+        'prometheus.io/path': '/metrics',
+      });
+      const service = manifests.named<ServiceSpec>('Service', name);
+      for (const servicePort of service.spec.ports) {
+        expect(targetPortOf(manifests, service, servicePort.port)).not.toBe(port);
+      }
+    },
+  );
+});
+
 describe('selectors and references', () => {
   it("matches every Deployment's selector to its own pod template", () => {
     for (const candidate of deployments())

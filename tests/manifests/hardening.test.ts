@@ -31,8 +31,8 @@ function everyContainer(): {
 
 /** What each long-running container must answer on, per Deployment. */
 const PROBES: Record<string, { readiness: string; liveness: string; port: string }> = {
-  articles: { readiness: '/health/ready', liveness: '/health/live', port: 'http' },
-  'web-api': { readiness: '/health/ready', liveness: '/health/live', port: 'http' },
+  articles: { readiness: '/health/ready', liveness: '/health/live', port: 'management' },
+  'web-api': { readiness: '/health/ready', liveness: '/health/live', port: 'management' },
   'web-app': { readiness: '/config.json', liveness: '/', port: 'http' },
   keycloak: { readiness: '/auth/health/ready', liveness: '/auth/health/live', port: 'management' },
 };

@@ -74,6 +74,17 @@ describe('network policies allow exactly the connections the app needs', () => {
     expect(connects(pod(source), pod(target), port)).toBe(false);
   });
 
+  it('opens the management ports (health and metrics) to no one outside the pod', () => {
+    const prometheus: Endpoint = { namespace: 'istio-system', labels: { app: 'prometheus' } };
+    for (const [name, port] of [
+      ['articles', 9082],
+      ['web-api', 9081],
+    ] as const) {
+      for (const source of [ingressGateway, prometheus, elsewhere, pod('web-api'), pod('web-app')])
+        expect(connects(source, pod(name), port), `${name}:${port}`).toBe(false);
+    }
+  });
+
   it('keeps the ingress gateway from articles, and pods of other namespaces from everything', () => {
     expect(connects(ingressGateway, pod('articles'), 8082)).toBe(false);
     for (const [name, port] of [

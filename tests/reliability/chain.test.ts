@@ -16,7 +16,8 @@ let idp: IdentityProvider;
 let chain: Chain;
 beforeAll(async () => {
   idp = await identityProvider(startIdp);
-  chain = await startChain(idp);
+  // As the services' local.env and the cluster's ConfigMap have it.
+  chain = await startChain(idp, { authorizedParties: ['frontend', 'labs-cli'] });
 });
 afterAll(async () => {
   await chain.close();
@@ -88,7 +89,7 @@ describe('the secured chain with a real identity provider', () => {
       method: 'POST',
       body: new URLSearchParams({
         grant_type: 'refresh_token',
-        client_id: 'frontend',
+        client_id: 'labs-cli',
         refresh_token: first.refresh_token,
       }),
     });

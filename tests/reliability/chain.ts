@@ -5,28 +5,48 @@ import { createTokenVerifier, type TokenVerifierOptions } from '@cns/auth';
 import {
   createLifecycle,
   createLogger,
+  createManagementApp,
+  createMetrics,
   serve,
   type Lifecycle,
   type Logger,
+  type Metrics,
 } from '@cns/service-kit';
 import { createApp as createWebApi } from '@cns/web-api/app';
 import { createArticlesClient } from '@cns/web-api/articles-client';
 
 interface Running {
   url: string;
+  /** Health and metrics. */
+  managementUrl: string;
   close(): Promise<void>;
 }
 
-/** Listens as the services' main does, with its handling of malformed requests. */
-async function start(app: RequestListener, logger: Logger, lifecycle: Lifecycle): Promise<Running> {
-  const service = await serve(app, {
+/** Listens on two ports as the services' main does, with its handling of malformed requests. */
+async function start(
+  build: (metrics: Metrics) => RequestListener,
+  name: string,
+  logger: Logger,
+  lifecycle: Lifecycle,
+): Promise<Running> {
+  const metrics = createMetrics(name);
+  const options = {
     port: 0,
     host: '127.0.0.1',
     logger,
     lifecycle,
+    metrics,
     shutdownTimeoutMs: 1_000,
-  });
-  return { url: service.url, close: () => service.shutdown() };
+  };
+  const api = await serve(build(metrics), options);
+  const management = await serve(createManagementApp({ logger, lifecycle, metrics }), options);
+  return {
+    url: api.url,
+    managementUrl: management.url,
+    async close() {
+      await Promise.all([api.shutdown(), management.shutdown()]);
+    },
+  };
 }
 
 export interface Chain {
@@ -64,24 +84,30 @@ export async function startChain(
   const articlesLogger = createLogger({ service: 'articles', level: 'debug', destination: sink });
   const webApiLogger = createLogger({ service: 'web-api', level: 'silent' });
   const articles = await start(
-    createArticles({
-      verifier: verifier('articles'),
-      logger: articlesLogger,
-      lifecycle: lifecycles.articles,
-      rateLimit: noLimit,
-    }),
+    (metrics) =>
+      createArticles({
+        verifier: verifier('articles'),
+        logger: articlesLogger,
+        lifecycle: lifecycles.articles,
+        rateLimit: noLimit,
+        metrics,
+      }),
+    'articles',
     articlesLogger,
     lifecycles.articles,
   );
   const client = createArticlesClient({ baseUrl: articles.url, timeoutMs: 2_000 });
   const webApi = await start(
-    createWebApi({
-      verifier: verifier('web-api'),
-      articles: client,
-      logger: webApiLogger,
-      lifecycle: lifecycles.webApi,
-      rateLimit: noLimit,
-    }),
+    (metrics) =>
+      createWebApi({
+        verifier: verifier('web-api'),
+        articles: client,
+        logger: webApiLogger,
+        lifecycle: lifecycles.webApi,
+        rateLimit: noLimit,
+        metrics,
+      }),
+    'web-api',
     webApiLogger,
     lifecycles.webApi,
   );

@@ -17,6 +17,7 @@ it('on SIGTERM under load: readiness fails first, in-flight requests finish, no 
   });
   const token = await idp.sign();
   const pool = new Pool(articles.url, { connections: 16 });
+  const probes = new Pool(articles.managementUrl, { connections: 1 });
   let ready = true;
   let sawNotReady = false;
   const failures: string[] = [];
@@ -41,7 +42,7 @@ it('on SIGTERM under load: readiness fails first, in-flight requests finish, no 
   };
   const probe = async () => {
     for (let i = 0; i < 200 && ready; i++) {
-      const { statusCode, body } = await pool.request({ method: 'GET', path: '/health/ready' });
+      const { statusCode, body } = await probes.request({ method: 'GET', path: '/health/ready' });
       await body.dump();
       if (statusCode === 503) {
         sawNotReady = true;
@@ -57,6 +58,7 @@ it('on SIGTERM under load: readiness fails first, in-flight requests finish, no 
   await load;
   expect(await exit).toBe(0);
   await pool.close();
+  await probes.close();
 
   expect(sawNotReady).toBe(true);
   expect(failures).toEqual([]);

@@ -26,7 +26,7 @@ it('keeps serving valid tokens from the cached keys while the IdP is down, and r
 
   await idp.stop();
   expect(await getMany(token, 200)).toEqual(Array(200).fill(200));
-  for (const url of [chain.webApi.url, chain.articles.url]) {
+  for (const url of [chain.webApi.managementUrl, chain.articles.managementUrl]) {
     expect((await fetch(`${url}/health/ready`)).status).toBe(200);
   }
 

@@ -96,5 +96,5 @@ it('refuses every invalid token and serves every valid one in a mixed load', asy
   // Every worker got answers; how many per second is the benchmark's business (pnpm bench).
   expect(outcome.sent).toBeGreaterThan(CONNECTIONS);
   for (const service of [webApi, articles])
-    expect((await fetch(`${service.url}/health/ready`)).status).toBe(200);
+    expect((await fetch(`${service.managementUrl}/health/ready`)).status).toBe(200);
 });

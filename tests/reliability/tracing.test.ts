@@ -1,6 +1,7 @@
 import { startTestIssuer, type TestIssuer } from '@cns/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startChain, type Chain } from './chain.ts';
+import { rawRequest } from './raw-http.ts';
 
 let idp: TestIssuer;
 let chain: Chain;
@@ -45,4 +46,26 @@ it('gives a request without an id one, and articles logs the same', async () => 
   const id = response.headers.get('x-request-id');
   expect(id).toMatch(/^[0-9a-f-]{36}$/);
   expect(lastArticlesRequest()).toMatchObject({ requestId: id });
+});
+
+it('answers a request whose tracestate fills its header block, relaying no tracestate', async () => {
+  // Just under web-api's 16 KiB header limit: relayed as it is, with the headers web-api adds, it
+  // would exceed articles' limit, and articles would answer 431.
+  const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+  const token = await idp.sign();
+  const head = (tracestate: string) =>
+    `GET /articles HTTP/1.1\r\nHost: ${new URL(chain.webApi.url).host}\r\n` +
+    `Authorization: Bearer ${token}\r\ntraceparent: ${traceparent}\r\n` +
+    `tracestate: ${tracestate}\r\nConnection: close\r\n\r\n`;
+  const member = (i: number) => `v${i}=${'x'.repeat(40)}`;
+  const members: string[] = [];
+  while (head([...members, member(members.length)].join(',')).length < 16_384) {
+    members.push(member(members.length));
+  }
+  const response = await rawRequest(chain.webApi.url, head(members.join(',')));
+  expect(response.status).toBe(200);
+  expect(lastArticlesRequest()).toMatchObject({
+    traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    status: 200,
+  });
 });

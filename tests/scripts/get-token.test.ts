@@ -41,7 +41,7 @@ describe.each(providers)('scripts/get-token.sh against %s', (_name, start) => {
     const payload = claims(token);
     expect(payload).toMatchObject({
       iss: idp.issuer,
-      azp: 'frontend',
+      azp: 'labs-cli',
       preferred_username: 'alice',
       realm_access: { roles: expect.arrayContaining(['user']) as unknown },
     });
@@ -240,7 +240,7 @@ describe('scripts/decode-token.sh', () => {
     expect(decoded).toMatchObject({
       iss: idp.issuer,
       preferred_username: 'alice',
-      azp: 'frontend',
+      azp: 'labs-cli',
     });
     expect(result.stderr).toMatch(
       new RegExp(

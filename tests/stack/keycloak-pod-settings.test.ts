@@ -183,7 +183,7 @@ describe.skipIf(!dist)("Keycloak with the cluster pod's settings", () => {
           username: 'alice',
           password: 'alice',
           grant_type: 'password',
-          client_id: 'frontend',
+          client_id: 'labs-cli',
         }).toString(),
       });
       expect(answer.status, `${host}: ${answer.body}`).toBe(200);

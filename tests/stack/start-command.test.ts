@@ -13,7 +13,9 @@ const KEYCLOAK = process.env.IDP === 'keycloak';
 const STARTUP_MS = KEYCLOAK ? 180_000 : 60_000;
 const IDP = 'http://localhost:8080/auth/realms/quarkus';
 const WEB_API = 'http://localhost:8081';
-const ARTICLES = 'http://localhost:8082';
+/** Health and metrics, on the management ports of the services' local.env. */
+const WEB_API_MANAGEMENT = 'http://localhost:9081';
+const ARTICLES_MANAGEMENT = 'http://localhost:9082';
 const WEB_APP = 'http://localhost:5173';
 let stack: ChildProcess;
 let output = '';
@@ -33,8 +35,8 @@ async function waitFor(url: string, deadline: number): Promise<void> {
 beforeAll(async () => {
   for (const url of [
     `${IDP}/.well-known/openid-configuration`,
-    `${WEB_API}/health/live`,
-    `${ARTICLES}/health/live`,
+    `${WEB_API_MANAGEMENT}/health/live`,
+    `${ARTICLES_MANAGEMENT}/health/live`,
     `${WEB_APP}/`,
   ]) {
     const busy = await fetch(url).then(
@@ -54,8 +56,8 @@ beforeAll(async () => {
   stack.stderr?.on('data', collect);
   const deadline = Date.now() + STARTUP_MS;
   await waitFor(`${IDP}/.well-known/openid-configuration`, deadline);
-  await waitFor(`${ARTICLES}/health/ready`, deadline);
-  await waitFor(`${WEB_API}/health/ready`, deadline);
+  await waitFor(`${ARTICLES_MANAGEMENT}/health/ready`, deadline);
+  await waitFor(`${WEB_API_MANAGEMENT}/health/ready`, deadline);
   await waitFor(`${WEB_APP}/config.json`, deadline);
 }, STARTUP_MS + 10_000);
 
@@ -77,7 +79,7 @@ describe(`pnpm start with ${KEYCLOAK ? 'Keycloak' : 'the development IdP'}`, () 
       '-d',
       'grant_type=password',
       '-d',
-      'client_id=frontend',
+      'client_id=labs-cli',
       `${IDP}/protocol/openid-connect/token`,
     ]);
     const { access_token: token } = JSON.parse(stdout) as { access_token: string };
@@ -118,8 +120,8 @@ describe(`pnpm start with ${KEYCLOAK ? 'Keycloak' : 'the development IdP'}`, () 
     await once(stack, 'exit');
     for (const url of [
       `${IDP}/.well-known/openid-configuration`,
-      `${WEB_API}/health/live`,
-      `${ARTICLES}/health/live`,
+      `${WEB_API_MANAGEMENT}/health/live`,
+      `${ARTICLES_MANAGEMENT}/health/live`,
       `${WEB_APP}/`,
     ]) {
       expect(

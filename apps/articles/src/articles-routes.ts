@@ -1,11 +1,11 @@
 import { parseAmount } from '@cns/articles-contract';
 import type { BearerAuth } from '@cns/auth';
-import { HttpError, methodNotAllowed } from '@cns/service-kit';
-import { Router } from 'express';
+import { HttpError, methodNotAllowed, strictRouter } from '@cns/service-kit';
+import type { Router } from 'express';
 import { articlesJson } from './sample-articles.ts';
 
 export function articlesRoutes(auth: BearerAuth): Router {
-  const router = Router();
+  const router = strictRouter();
   router
     .route('/articles')
     .get(auth.authenticate, auth.requireRole('user'), (req, res) => {

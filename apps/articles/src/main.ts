@@ -3,6 +3,8 @@ import {
   appOptions,
   createLifecycle,
   createLogger,
+  createManagementApp,
+  createMetrics,
   exitOnStartupFailure,
   listenOptions,
   serve,
@@ -19,21 +21,32 @@ try {
     issuer: config.OIDC_ISSUER,
     jwksUri: config.OIDC_JWKS_URI,
     audience: config.OIDC_AUDIENCE,
+    authorizedParties: config.OIDC_AUTHORIZED_PARTIES,
   });
   const lifecycle = createLifecycle();
+  const metrics = createMetrics('articles');
   const app = createApp({
     verifier,
     logger,
     lifecycle,
+    metrics,
     ...appOptions(config),
   });
   const service = await serve(app, {
     ...listenOptions(config),
     logger,
     lifecycle,
+    metrics,
+  });
+  // Health and metrics on a port of their own, which no Service or ingress route exposes.
+  const management = await serve(createManagementApp({ logger, lifecycle, metrics }), {
+    ...listenOptions({ ...config, PORT: config.MANAGEMENT_PORT }),
+    logger: logger.child({ listener: 'management' }),
+    lifecycle,
+    metrics,
   });
   warmUp(logger, () => verifier.loadKeys());
-  shutDownOnSignals(service);
+  shutDownOnSignals(service, management);
 } catch (error) {
   exitOnStartupFailure(error);
 }

@@ -125,13 +125,24 @@ describe('the service', () => {
     });
   });
 
-  it('reports live and ready', async () => {
-    expect(await (await fetch(`${articles.url}/health/live`)).json()).toEqual({ status: 'up' });
-    expect(await (await fetch(`${articles.url}/health/ready`)).json()).toEqual({ status: 'ready' });
+  it('serves neither health nor metrics on the API port: they are on the management port', async () => {
+    for (const path of ['/health/live', '/health/ready', '/metrics']) {
+      expect((await fetch(`${articles.url}${path}`)).status, path).toBe(404);
+    }
   });
 
+  it.each(['/ARTICLES', '/Articles', '/articles/'])(
+    'answers 404 to %s: paths match exactly, as the mesh matches them',
+    async (path) => {
+      const response = await fetch(`${articles.url}${path}`, {
+        headers: { authorization: `Bearer ${await idp.sign()}` },
+      });
+      expect(response.status).toBe(404);
+    },
+  );
+
   it('sends no x-powered-by and echoes a request id', async () => {
-    const response = await fetch(`${articles.url}/health/live`, {
+    const response = await fetch(`${articles.url}/nope`, {
       headers: { 'x-request-id': 'abc-123' },
     });
     expect(response.headers.get('x-powered-by')).toBeNull();

@@ -1,13 +1,13 @@
 import { AuthError, readBearerToken } from '@cns/auth';
-import { errorHandler, notFound, type Logger } from '@cns/service-kit';
-import express, { Router, type Express, type Request, type Response } from 'express';
+import { errorHandler, notFound, strictApp, strictRouter, type Logger } from '@cns/service-kit';
+import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
 import { escapeHtml, page, PAGE_CSP } from './html.ts';
 import { profileClaims } from './keycloak-claims.ts';
 import { loginPage } from './login-page.ts';
-import { createProvider } from './provider.ts';
+import { createProvider, PROVIDER_PATHS } from './provider.ts';
 import type { Realm } from './realm.ts';
 import { generateSigningKey } from './signing-key.ts';
 
@@ -35,7 +35,7 @@ export async function createIdp({ realm, publicUrl, logger }: IdpOptions): Promi
   const provider = createProvider({ realm, issuer, basePath, signingKey: key.privateJwk });
   const publicKeys = createLocalJWKSet({ keys: [publicJwk(key.privateJwk)] });
 
-  const realmRoutes = Router();
+  const realmRoutes = strictRouter();
   realmRoutes.get('/', (_req, res) => {
     res.json({
       realm: realm.name,
@@ -134,14 +134,37 @@ export async function createIdp({ realm, publicUrl, logger }: IdpOptions): Promi
     }
   }
 
-  const app = express();
+  const app = strictApp();
   app.disable('x-powered-by');
   app.use(basePath, realmRoutes);
-  app.use(basePath, provider.callback());
+  app.post(`${basePath}/protocol/openid-connect/logout`, postLogout);
+  app.use(basePath, strictRouter().all(PROVIDER_PATHS, provider.callback()));
   app.use(notFound);
   app.use(errorHandler(logger));
   return { app, issuer, provider };
 }
+
+/**
+ * Keycloak accepts logout as a form POST, which keeps the ID token out of the URL, browser history
+ * and proxy logs. oidc-provider serves POST logout only with `SameSite=None` cookies, which need
+ * HTTPS; so the form's fields go to its GET handler here, inside the process. The browser's
+ * session cookie still arrives (the form is same-site), and the logout page checks that the
+ * `id_token_hint` belongs to that session.
+ */
+const postLogout: RequestHandler[] = [
+  express.urlencoded({ extended: false, limit: '16kb' }),
+  (req, _res, next) => {
+    // A field sent twice arrives as an array: leave it out, so the request is refused as incomplete.
+    const fields = Object.entries(req.body as Record<string, unknown>).filter(
+      (entry): entry is [string, string] => typeof entry[1] === 'string',
+    );
+    req.method = 'GET';
+    req.url = `${req.path}?${new URLSearchParams(fields).toString()}`;
+    // oidc-provider derives its mount path from originalUrl and url: keep them in step.
+    req.originalUrl = req.url;
+    next();
+  },
+];
 
 function publicJwk({
   kty,

@@ -28,13 +28,15 @@ export interface AccessTokenContext {
  */
 export function keycloakAccessTokenClaims({ user, client, sid, openid }: AccessTokenContext) {
   const audiences = client.audiences;
+  const origins = client.webOrigins.filter((origin) => origin !== '*' && origin !== '+');
   return {
     ...(audiences.length > 0 && { aud: audiences.length === 1 ? audiences[0] : audiences }),
     typ: 'Bearer',
     azp: client.clientId,
     sid,
     acr: '1',
-    'allowed-origins': client.webOrigins.filter((origin) => origin !== '*' && origin !== '+'),
+    // Keycloak leaves the claim out for a client without web origins, such as the labs' client.
+    ...(origins.length > 0 && { 'allowed-origins': origins }),
     ...(user.realmRoles.length > 0 && { realm_access: { roles: [...user.realmRoles] } }),
     scope: openid ? 'openid profile email' : 'profile email',
     ...profileClaims(user),

@@ -28,6 +28,25 @@ export interface ProviderOptions {
 const RESOURCE = 'urn:dev-idp:realm-access-token';
 const RESOURCE_SCOPE = 'openid profile email';
 const OIDC = '/protocol/openid-connect';
+const ROUTES = {
+  authorization: `${OIDC}/auth`,
+  token: `${OIDC}/token`,
+  jwks: `${OIDC}/certs`,
+  end_session: `${OIDC}/logout`,
+  revocation: `${OIDC}/revoke`,
+};
+
+/**
+ * Every path oidc-provider serves here, as Express paths. Its own router ignores case; Keycloak's
+ * does not, so the app hands it these exact paths only.
+ */
+export const PROVIDER_PATHS = [
+  '/.well-known/openid-configuration',
+  ...Object.values(ROUTES),
+  `${ROUTES.authorization}/:uid`,
+  `${ROUTES.end_session}/confirm`,
+  `${ROUTES.end_session}/success`,
+];
 
 /**
  * oidc-provider configured to look like Keycloak to keycloak-js, curl and jose: Keycloak's routes,
@@ -92,7 +111,7 @@ export function createProvider({ realm, issuer, basePath, signingKey }: Provider
       return grant;
     },
     issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
-    rotateRefreshToken: true,
+    rotateRefreshToken: realm.revokeRefreshToken,
     ttl: {
       AccessToken: realm.accessTokenLifespan,
       IdToken: realm.accessTokenLifespan,
@@ -102,13 +121,7 @@ export function createProvider({ realm, issuer, basePath, signingKey }: Provider
       Interaction: 1800,
       AuthorizationCode: 60,
     },
-    routes: {
-      authorization: `${OIDC}/auth`,
-      token: `${OIDC}/token`,
-      jwks: `${OIDC}/certs`,
-      end_session: `${OIDC}/logout`,
-      revocation: `${OIDC}/revoke`,
-    },
+    routes: ROUTES,
     clientBasedCORS(_ctx, origin, client) {
       const found = realmClient(client.clientId);
       return (
@@ -163,6 +176,7 @@ export function createProvider({ realm, issuer, basePath, signingKey }: Provider
   ]);
   provider.use(addDefaultScopes(basePath));
   provider.use(keycloakTokenResponse(realm.ssoSessionIdleTimeout));
+  provider.use(keycloakDirectGrantRefusal);
   provider.use(allowCredentialedCors);
   return provider;
 }
@@ -324,6 +338,25 @@ function keycloakTokenResponse(refreshExpiresIn: number) {
   };
 }
 
+/**
+ * Keycloak's answer to the password grant for a client without direct access grants (the
+ * web-app's `frontend`); oidc-provider says `invalid_request`.
+ */
+async function keycloakDirectGrantRefusal(ctx: KoaContextWithOIDC, next: () => Promise<void>) {
+  await next();
+  const body = ctx.body as Record<string, unknown> | undefined;
+  if (
+    ctx.oidc?.route === 'token' &&
+    ctx.oidc.params?.grant_type === 'password' &&
+    body?.error_description === 'requested grant type is not allowed for this client'
+  ) {
+    ctx.body = {
+      error: 'unauthorized_client',
+      error_description: 'Client not allowed for direct access grants',
+    };
+  }
+}
+
 // keycloak-js calls the token endpoint with credentials; oidc-provider never allows them.
 async function allowCredentialedCors(ctx: KoaContextWithOIDC, next: () => Promise<void>) {
   await next();
@@ -331,9 +364,10 @@ async function allowCredentialedCors(ctx: KoaContextWithOIDC, next: () => Promis
   if (origin && origin !== '*') ctx.set('access-control-allow-credentials', 'true');
 }
 
-// Keycloak ends the session at once when the client sends id_token_hint (keycloak-js does), and
-// otherwise asks the user, so that a link on another site cannot sign anyone out. oidc-provider
-// always asks; with the hint, this page answers on the user's behalf.
+// Keycloak ends the session at once when the client sends an id_token_hint of this very session
+// (keycloak-js does), and otherwise asks the user, so that a link on another site cannot sign
+// anyone out, not even with an ID token of the attacker's own. oidc-provider always asks; with the
+// session's own hint, this page answers on the user's behalf.
 function logoutSource(ctx: KoaContextWithOIDC, form: string) {
   const confirm = form
     .replace('<form ', '<form id="logout" ')
@@ -342,12 +376,21 @@ function logoutSource(ctx: KoaContextWithOIDC, form: string) {
       '<input type="hidden" name="logout" value="yes"><button type="submit" id="kc-logout">Sign out</button></form>',
     );
   ctx.type = 'html';
-  ctx.body = ctx.oidc.params?.id_token_hint
+  ctx.body = hintsAtThisSession(ctx)
     ? page(
         'Signing out',
         `<h1 id="kc-page-title">Signing out…</h1>${confirm}<script>document.forms.logout.submit()</script>`,
       )
     : page('Sign out', `<h1 id="kc-page-title">Do you want to sign out?</h1>${confirm}`);
+}
+
+/** Whether the validated id_token_hint was issued in the browser's own session. */
+function hintsAtThisSession(ctx: KoaContextWithOIDC): boolean {
+  const hint = (ctx.oidc.entities.IdTokenHint as { payload?: { sub?: unknown; sid?: unknown } })
+    ?.payload;
+  const { session, client } = ctx.oidc;
+  if (!hint || !session?.accountId || !client) return false;
+  return hint.sub === session.accountId && hint.sid === session.sidFor(client.clientId);
 }
 
 function postLogoutSuccessSource(ctx: KoaContextWithOIDC) {

@@ -47,6 +47,8 @@ const realmFile = z.object({
   loginWithEmailAllowed: z.boolean().default(true),
   accessTokenLifespan: z.number().int().positive().default(300),
   ssoSessionIdleTimeout: z.number().int().positive().default(1800),
+  /** Keycloak's refresh token rotation: a refresh token works once (with `refreshTokenMaxReuse` 0). */
+  revokeRefreshToken: z.boolean().default(false),
   users: z.array(user).default([]),
   clients: z.array(client).default([]),
 });
@@ -71,6 +73,8 @@ export interface Realm {
   readonly displayName: string;
   readonly accessTokenLifespan: number;
   readonly ssoSessionIdleTimeout: number;
+  /** Whether each refresh hands out a new refresh token and spends the old one. */
+  readonly revokeRefreshToken: boolean;
   readonly clients: readonly RealmClient[];
   findUser(id: string): RealmUser | undefined;
   /** The enabled user with this username (or email, when the realm allows it) and password. */
@@ -109,6 +113,7 @@ export function toRealm(json: unknown, overrides: RealmOverrides = {}): Realm {
     displayName: file.displayName ?? file.realm,
     accessTokenLifespan: overrides.accessTokenLifespan ?? file.accessTokenLifespan,
     ssoSessionIdleTimeout: file.ssoSessionIdleTimeout,
+    revokeRefreshToken: file.revokeRefreshToken,
     // Confidential clients need secrets and service accounts; this IdP serves browsers and curl.
     clients: file.clients
       .filter((candidate) => candidate.enabled && candidate.publicClient)

@@ -37,16 +37,37 @@ describe('Keycloak URL layout', () => {
   });
 });
 
+describe('routing matches paths exactly, as Keycloak does', () => {
+  it.each([
+    ['a differently cased realm path', (issuer: string) => issuer.replace('/auth/', '/AUTH/')],
+    [
+      'a differently cased discovery path',
+      (issuer: string) => `${issuer}/.well-known/OPENID-configuration`,
+    ],
+    [
+      'a differently cased userinfo path',
+      (issuer: string) => `${issuer}/protocol/openid-connect/USERINFO`,
+    ],
+    [
+      'userinfo with a trailing slash',
+      (issuer: string) => `${issuer}/protocol/openid-connect/userinfo/`,
+    ],
+    ['a differently cased login page', (issuer: string) => `${issuer}/LOGIN-ACTIONS/x`],
+  ])('answers 404 to %s', async (_case, url) => {
+    expect((await fetch(url(idp.issuer))).status).toBe(404);
+  });
+});
+
 describe('refresh tokens', () => {
   it('issues JWT-shaped refresh tokens that refresh once and then are spent', async () => {
     const { refresh_token: refreshToken = '' } = await tokensFor('alice');
-    expect(decodePayload(refreshToken)).toMatchObject({ typ: 'Refresh', azp: 'frontend' });
+    expect(decodePayload(refreshToken)).toMatchObject({ typ: 'Refresh', azp: 'labs-cli' });
     const refresh = () =>
       fetch(idp.tokenUrl, {
         method: 'POST',
         body: new URLSearchParams({
           grant_type: 'refresh_token',
-          client_id: 'frontend',
+          client_id: 'labs-cli',
           refresh_token: refreshToken,
         }),
       });
@@ -143,6 +164,66 @@ describe('browser sessions', () => {
     // After logout the login form is shown again.
     const { url: again } = await browser.follow(authorize({ state: 'state-3' }), APP);
     expect(again).toMatch(/\/login-actions\//);
+  });
+
+  /** A browser logged in as `username` through the code flow, and the tokens it got. */
+  async function loggedIn(username: string) {
+    const browser = browserSession();
+    const { url: loginUrl } = await browser.follow(authorize(), APP);
+    const { url: callback } = await browser.submitForm(
+      loginUrl,
+      APP,
+      new URLSearchParams({ username, password: username }),
+    );
+    const exchange = await fetch(idp.tokenUrl, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        client_id: 'frontend',
+        code: new URL(callback).searchParams.get('code') ?? '',
+        redirect_uri: APP,
+        code_verifier: verifier,
+      }),
+    });
+    const tokens = (await exchange.json()) as Record<string, string>;
+    return { browser, idToken: tokens.id_token ?? '' };
+  }
+  const logoutFields = (idToken: string) =>
+    new URLSearchParams({
+      client_id: 'frontend',
+      id_token_hint: idToken,
+      post_logout_redirect_uri: APP,
+    });
+  const stillLoggedIn = async (browser: ReturnType<typeof browserSession>) =>
+    (await browser.follow(authorize({ state: 'again' }), APP)).url.startsWith(APP);
+
+  it('accepts a POST logout with the session’s own ID token, keeping the token out of the URL', async () => {
+    const { browser, idToken } = await loggedIn('admin');
+    const logout = `${idp.issuer}/protocol/openid-connect/logout`;
+    const { response } = await browser.submitForm(logout, APP, logoutFields(idToken));
+    const page = await response.text();
+    expect(page).toContain('document.forms.logout.submit()'); // ends the session without asking
+    const action = /<form[^>]*action="([^"]+)"/.exec(page)?.[1] ?? '';
+    const fields = new URLSearchParams(
+      [...page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map(
+        ([, name = '', value = '']): [string, string] => [name, value],
+      ),
+    );
+    const { url } = await browser.submitForm(new URL(action, logout).href, APP, fields);
+    expect(url).toBe(APP);
+    expect(await stillLoggedIn(browser)).toBe(false);
+  });
+
+  it("asks before ending the session when the hint is another user's ID token, like Keycloak", async () => {
+    const alice = await loggedIn('alice');
+    const jdoe = await loggedIn('jdoe');
+    const logout = `${idp.issuer}/protocol/openid-connect/logout?${logoutFields(jdoe.idToken).toString()}`;
+    const response = await alice.browser.request(logout);
+    expect(response.status).toBe(200);
+    const page = await response.text();
+    expect(page).toContain('Do you want to sign out?');
+    expect(page).not.toContain('<script');
+    expect(await stillLoggedIn(alice.browser)).toBe(true);
   });
 
   it('asks before ending the session when the logout request names no ID token, like Keycloak', async () => {

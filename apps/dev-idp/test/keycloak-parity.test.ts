@@ -27,9 +27,9 @@ const TOKEN_RESPONSE_MEMBERS = [
   'session_state',
   'scope',
 ];
+// Of the labs' client `labs-cli`; the web-app's `frontend` adds `allowed-origins`, its web origins.
 const ACCESS_TOKEN_CLAIMS = [
   'acr',
-  'allowed-origins',
   'aud',
   'azp',
   'email',
@@ -124,6 +124,17 @@ describe.each(providers)('%s, compared with Keycloak 26', (name) => {
     expect(body.session_state).toBe(decodePayload(String(body.access_token)).sid);
   });
 
+  it('refuses the password grant to the web-app’s client: only the labs’ client has it', async () => {
+    const response = await passwordGrant(idp().tokenUrl, 'alice', 'alice', {
+      client_id: 'frontend',
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: 'unauthorized_client',
+      error_description: 'Client not allowed for direct access grants',
+    });
+  });
+
   it('adds an ID token after token_type, and openid to the scope, when asked for openid', async () => {
     const body = await tokens('alice', { scope: 'openid' });
     expect(Object.keys(body)).toEqual([
@@ -134,7 +145,7 @@ describe.each(providers)('%s, compared with Keycloak 26', (name) => {
     expect(scopes(body.scope)).toEqual(new Set(['openid', 'profile', 'email']));
     expect(decodePayload(String(body.id_token))).toMatchObject({
       iss: idp().issuer,
-      aud: 'frontend',
+      aud: 'labs-cli',
       sub: userId('alice'),
       preferred_username: 'alice',
     });
@@ -155,11 +166,10 @@ describe.each(providers)('%s, compared with Keycloak 26', (name) => {
       iss: idp().issuer,
       sub: userId('alice'),
       aud: BOTH_APIS,
-      azp: 'frontend',
+      azp: 'labs-cli',
       typ: 'Bearer',
       preferred_username: 'alice',
       realm_access: { roles: ['user'] },
-      'allowed-origins': ['http://localhost:5173', 'https://demo.k8s.local'],
     });
     expect((claims.exp as number) - (claims.iat as number)).toBe(60);
   });
@@ -181,6 +191,7 @@ describe.each(providers)('%s, compared with Keycloak 26', (name) => {
         issuer: idp().issuer,
         jwksUri: idp().jwksUri,
         audience,
+        authorizedParties: ['frontend', 'labs-cli'],
       });
       const verified = await verifier.verify(token);
       expect(verified.username).toBe('jdoe');
@@ -206,19 +217,21 @@ describe.each(providers)('%s, compared with Keycloak 26', (name) => {
     expect(await response.json()).toMatchObject({ error: 'invalid_client' });
   });
 
-  it('issues HS512 JWT refresh tokens that refresh into the same response shape', async () => {
+  it('issues HS512 JWT refresh tokens that refresh into the same response shape, once each', async () => {
     const first = await tokens('alice');
     const refreshToken = String(first.refresh_token);
     expect(header(refreshToken)).toMatchObject({ alg: 'HS512', typ: 'JWT' });
-    expect(decodePayload(refreshToken)).toMatchObject({ typ: 'Refresh', azp: 'frontend' });
-    const response = await fetch(idp().tokenUrl, {
-      method: 'POST',
-      body: new URLSearchParams({
-        grant_type: 'refresh_token',
-        client_id: 'frontend',
-        refresh_token: refreshToken,
-      }),
-    });
+    expect(decodePayload(refreshToken)).toMatchObject({ typ: 'Refresh', azp: 'labs-cli' });
+    const refresh = (token: string) =>
+      fetch(idp().tokenUrl, {
+        method: 'POST',
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          client_id: 'labs-cli',
+          refresh_token: token,
+        }),
+      });
+    const response = await refresh(refreshToken);
     expect(response.status).toBe(200);
     const refreshed = (await response.json()) as Record<string, unknown>;
     expect(Object.keys(refreshed)).toEqual(TOKEN_RESPONSE_MEMBERS);
@@ -227,6 +240,13 @@ describe.each(providers)('%s, compared with Keycloak 26', (name) => {
       aud: BOTH_APIS,
       realm_access: { roles: ['user'] },
     });
+    // The realm rotates refresh tokens (revokeRefreshToken): a refresh token works once, and using
+    // one again is taken for theft, so the session's newer refresh token stops working too.
+    expect(refreshed.refresh_token).not.toBe(refreshToken);
+    const reused = await refresh(refreshToken);
+    expect(reused.status).toBe(400);
+    expect(await reused.json()).toMatchObject({ error: 'invalid_grant' });
+    expect((await refresh(String(refreshed.refresh_token))).status).toBe(400);
   });
 
   it('answers userinfo with the profile claims, for tokens granted openid only', async () => {
@@ -253,14 +273,19 @@ describe.each(providers)('%s, compared with Keycloak 26', (name) => {
   });
 
   it('allows credentialed CORS at the token endpoint for the app origin only', async () => {
-    const call = (origin: string) =>
-      passwordGrant(idp().tokenUrl, 'alice', 'alice', {}, { origin });
+    const call = async (origin: string) => {
+      const login = await startLogin(idp());
+      const done = await login.submit('admin', 'admin');
+      if (!('callback' in done)) throw new Error(`login did not return to ${APP}`);
+      return login.exchange(done.callback, { origin });
+    };
     const allowed = await call('http://localhost:5173');
+    expect(allowed.status).toBe(200);
     expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
     expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
     const denied = await call('https://evil.example');
     expect(denied.headers.get('access-control-allow-origin')).toBeNull();
-  });
+  }, 20_000);
 
   it('logs in through a form with Keycloak’s ids, title and wrong-password message', async () => {
     const login = await startLogin(idp());
@@ -287,7 +312,9 @@ describe.each(providers)('%s, compared with Keycloak 26', (name) => {
     // After a browser login, and after refreshing its tokens, Keycloak adds the login time.
     const browserClaims = (token: unknown) => {
       const claims = decodePayload(String(token));
-      expect(Object.keys(claims).sort()).toEqual([...ACCESS_TOKEN_CLAIMS, 'auth_time'].sort());
+      expect(Object.keys(claims).sort()).toEqual(
+        [...ACCESS_TOKEN_CLAIMS, 'allowed-origins', 'auth_time'].sort(),
+      );
       expect(claims.auth_time).toBeLessThanOrEqual(claims.iat as number);
       expect(claims.auth_time).toBeGreaterThan((claims.iat as number) - 60);
       return claims;
@@ -318,6 +345,28 @@ describe.each(providers)('%s, compared with Keycloak 26', (name) => {
     expect(refreshed.status).toBe(200);
     browserClaims(((await refreshed.json()) as Record<string, unknown>).access_token);
   });
+
+  it('keeps the session, asking instead, when a logout names another session’s ID token', async () => {
+    const session = async (username: string) => {
+      const login = await startLogin(idp());
+      const done = await login.submit(username, username);
+      if (!('callback' in done)) throw new Error(`login did not return to ${APP}`);
+      const body = (await (await login.exchange(done.callback)).json()) as { id_token: string };
+      return { login, idToken: body.id_token };
+    };
+    const alice = await session('alice');
+    const admin = await session('admin');
+    const logout = `${idp().issuer}/protocol/openid-connect/logout?${new URLSearchParams({
+      client_id: 'frontend',
+      id_token_hint: admin.idToken,
+      post_logout_redirect_uri: APP,
+    }).toString()}`;
+    const { url, response } = await alice.login.browser.follow(logout, APP);
+    expect(url.startsWith(APP)).toBe(false); // not sent back signed out: the user is asked
+    expect(response.status).toBe(200);
+    const again = await alice.login.browser.follow(alice.login.authorizeUrl, APP);
+    expect(again.url.startsWith(APP)).toBe(true); // still signed in: no login form
+  }, 20_000);
 
   it('requires PKCE with S256', async () => {
     const withoutPkce = { code_challenge: '', code_challenge_method: '' };

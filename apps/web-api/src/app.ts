@@ -12,7 +12,7 @@ import { webApiRoutes } from './web-api-routes.ts';
 
 export interface AppDeps extends Pick<
   ServiceAppOptions,
-  'corsAllowedOrigins' | 'rateLimit' | 'trustedProxyHops'
+  'corsAllowedOrigins' | 'rateLimit' | 'trustedProxyHops' | 'metrics'
 > {
   verifier: TokenVerifier;
   articles: ArticlesClient;

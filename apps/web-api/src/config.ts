@@ -4,6 +4,8 @@ import { z } from 'zod';
 const schema = z.object({
   ...serviceEnv,
   PORT: port(8081),
+  /** Health and metrics, for the kubelet and Prometheus only; the ingress never routes here. */
+  MANAGEMENT_PORT: port(9081),
   /** The `aud` value that marks a token as meant for this service. */
   OIDC_AUDIENCE: z.string().min(1).default('web-api'),
   /** Base URL of the articles service, e.g. `http://articles:8082`. */

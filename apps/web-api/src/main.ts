@@ -3,6 +3,8 @@ import {
   appOptions,
   createLifecycle,
   createLogger,
+  createManagementApp,
+  createMetrics,
   exitOnStartupFailure,
   listenOptions,
   serve,
@@ -20,27 +22,38 @@ try {
     issuer: config.OIDC_ISSUER,
     jwksUri: config.OIDC_JWKS_URI,
     audience: config.OIDC_AUDIENCE,
+    authorizedParties: config.OIDC_AUTHORIZED_PARTIES,
   });
   const articles = createArticlesClient({
     baseUrl: config.ARTICLES_URL,
     timeoutMs: config.ARTICLES_TIMEOUT_MS,
   });
   const lifecycle = createLifecycle();
+  const metrics = createMetrics('web-api');
   const app = createApp({
     verifier,
     articles,
     logger,
     lifecycle,
+    metrics,
     ...appOptions(config),
   });
   const service = await serve(app, {
     ...listenOptions(config),
     logger,
     lifecycle,
+    metrics,
     onClose: () => articles.close(),
   });
+  // Health and metrics on a port of their own, which no Service or ingress route exposes.
+  const management = await serve(createManagementApp({ logger, lifecycle, metrics }), {
+    ...listenOptions({ ...config, PORT: config.MANAGEMENT_PORT }),
+    logger: logger.child({ listener: 'management' }),
+    lifecycle,
+    metrics,
+  });
   warmUp(logger, () => verifier.loadKeys());
-  shutDownOnSignals(service);
+  shutDownOnSignals(service, management);
 } catch (error) {
   exitOnStartupFailure(error);
 }

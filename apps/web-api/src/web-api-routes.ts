@@ -1,7 +1,7 @@
 import { parseAmount, type Article } from '@cns/articles-contract';
 import type { BearerAuth } from '@cns/auth';
-import { HttpError, methodNotAllowed, requestIdOf } from '@cns/service-kit';
-import { Router } from 'express';
+import { HttpError, methodNotAllowed, requestIdOf, strictRouter } from '@cns/service-kit';
+import type { Router } from 'express';
 import type { ArticlesClient } from './articles-client.ts';
 import { withAuthorLinks } from './author-links.ts';
 import { memoizeLast } from './memoize-last.ts';
@@ -12,7 +12,7 @@ export function webApiRoutes(auth: BearerAuth, articles: ArticlesClient): Router
   const render = memoizeLast((list: readonly Article[]) =>
     Buffer.from(JSON.stringify(list.map(withAuthorLinks))),
   );
-  const router = Router();
+  const router = strictRouter();
   router
     .route('/articles')
     .get(auth.authenticate, auth.requireRole('user'), async (req, res) => {

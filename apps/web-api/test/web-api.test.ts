@@ -129,6 +129,57 @@ describe('GET /articles through web-api and articles', () => {
     expect(upstream.seen[0]).toMatchObject({ authorization: `Bearer ${token}`, ...trace });
   });
 
+  it('relays well-formed W3C and single b3 headers, tracestate only beside a traceparent', async () => {
+    const upstream = await startUpstream((res) =>
+      res.setHeader('content-type', 'application/json').end('[]'),
+    );
+    const webApi = await startWebApi(upstream.url);
+    const valid = {
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      tracestate: 'congo=t61rcWkgMzE, rojo=00f067aa0ba902b7',
+      b3: '80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1-05e3ac9a4f6e3b90',
+    };
+    expect((await getArticles(webApi, '', valid)).status).toBe(200);
+    expect(upstream.seen[0]).toMatchObject(valid);
+    await getArticles(webApi, '', { tracestate: valid.tracestate });
+    expect(upstream.seen[1]).not.toHaveProperty('tracestate');
+  });
+
+  const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+  it.each<[string, string, Record<string, string>]>([
+    ['a traceparent that is not W3C', 'traceparent', { traceparent: '00-xyz-b7ad6b7169203331-01' }],
+    [
+      'an all-zero trace id',
+      'traceparent',
+      { traceparent: `00-${'0'.repeat(32)}-b7ad6b7169203331-01` },
+    ],
+    [
+      'a tracestate over 512 characters',
+      'tracestate',
+      { traceparent, tracestate: `a=${'x'.repeat(250)},b=${'x'.repeat(250)},c=${'x'.repeat(20)}` },
+    ],
+    [
+      'a tracestate member that is not key=value',
+      'tracestate',
+      { traceparent, tracestate: 'congo=t61rcWkgMzE,<script>' },
+    ],
+    ['a b3 header of arbitrary text', 'b3', { b3: 'x'.repeat(2_000) }],
+    ['an x-b3-traceid that is not hex', 'x-b3-traceid', { 'x-b3-traceid': 'not-a-trace-id' }],
+    ['an x-b3-sampled other than 0 or 1', 'x-b3-sampled', { 'x-b3-sampled': 'maybe' }],
+    [
+      'an x-ot-span-context of arbitrary text',
+      'x-ot-span-context',
+      { 'x-ot-span-context': 'a;b;c' },
+    ],
+  ])('drops %s instead of relaying it', async (_case, dropped, headers) => {
+    const upstream = await startUpstream((res) =>
+      res.setHeader('content-type', 'application/json').end('[]'),
+    );
+    const webApi = await startWebApi(upstream.url);
+    expect((await getArticles(webApi, '', headers)).status).toBe(200);
+    expect(upstream.seen[0]).not.toHaveProperty(dropped);
+  });
+
   it('refuses a guest without the role user with 403, without calling articles', async () => {
     const upstream = await startUpstream((res) => res.end('[]'));
     const webApi = await startWebApi(upstream.url);

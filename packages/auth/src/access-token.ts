@@ -1,7 +1,9 @@
 import type { JWTPayload } from 'jose';
+import { TokenVerificationError } from './errors.ts';
 
 /** The claims Keycloak puts in an access token that the services read. */
 export interface KeycloakClaims extends JWTPayload {
+  typ?: string;
   azp?: string;
   sid?: string;
   scope?: string;
@@ -46,4 +48,23 @@ export function realmRoles(claims: KeycloakClaims): ReadonlySet<string> {
   const roles = claims.realm_access?.roles;
   if (!Array.isArray(roles)) return new Set();
   return new Set(roles.filter((role): role is string => typeof role === 'string'));
+}
+
+/**
+ * Keycloak marks the token kind in the payload (`typ`: `Bearer`, `ID`, `Refresh`; the JOSE header
+ * says `JWT` for all of them) and names the client it was issued to in `azp`. Requiring both means
+ * one mis-set audience mapper cannot make ID tokens or another client's tokens valid here.
+ *
+ * @throws TokenVerificationError `wrong_token_type` or `client_not_allowed`.
+ */
+export function checkAccessTokenClaims(
+  claims: KeycloakClaims,
+  authorizedParties: ReadonlySet<string>,
+): void {
+  if (claims.typ !== 'Bearer') {
+    throw new TokenVerificationError('wrong_token_type', 'not an access token');
+  }
+  if (typeof claims.azp !== 'string' || !authorizedParties.has(claims.azp)) {
+    throw new TokenVerificationError('client_not_allowed', 'token issued to a client not accepted');
+  }
 }

@@ -14,6 +14,7 @@ export type AuthFailureReason =
   | 'issuer_mismatch'
   | 'audience_mismatch'
   | 'wrong_token_type'
+  | 'client_not_allowed'
   | 'claim_invalid'
   | 'missing_role'
   | 'jwks_unavailable';

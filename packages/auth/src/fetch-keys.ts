@@ -19,7 +19,7 @@ export async function fetchKeys(url: string, init: RequestInit): Promise<Respons
     });
     const answer = {
       status,
-      json: () => Promise.resolve(JSON.parse(body.toString('utf8')) as unknown),
+      json: () => Promise.resolve(parseKeySet(body.toString('utf8'))),
     };
     return answer as Response;
   } catch (cause) {
@@ -27,4 +27,20 @@ export async function fetchKeys(url: string, init: RequestInit): Promise<Respons
     if (signal?.aborted && signal.reason instanceof Error) throw signal.reason;
     throw new TokenVerificationError('jwks_unavailable', 'signing keys unreachable', { cause });
   }
+}
+
+/**
+ * Refuses a body that is not a key set here, as a fetch failure, so that jose's `JWKSInvalid` only
+ * ever means "a member of a fetched set is unusable".
+ */
+function parseKeySet(body: string): unknown {
+  const json = JSON.parse(body) as { keys?: unknown } | null;
+  const keys = json?.keys;
+  if (
+    !Array.isArray(keys) ||
+    !keys.every((key) => typeof key === 'object' && key !== null && !Array.isArray(key))
+  ) {
+    throw new TokenVerificationError('jwks_unavailable', 'the JWKS endpoint sent no key set');
+  }
+  return json;
 }

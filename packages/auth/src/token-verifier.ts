@@ -6,7 +6,13 @@ import {
   jwtVerify,
   type JWTVerifyGetKey,
 } from 'jose';
-import { toAccessToken, type AccessToken, type KeycloakClaims } from './access-token.ts';
+import {
+  checkAccessTokenClaims,
+  toAccessToken,
+  type AccessToken,
+  type KeycloakClaims,
+} from './access-token.ts';
+import { isCanonicalCompactJws } from './compact-serialization.ts';
 import { TokenVerificationError, type AuthFailureReason } from './errors.ts';
 import { fetchKeys } from './fetch-keys.ts';
 import { createVerifiedTokenCache } from './verified-token-cache.ts';
@@ -55,7 +61,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): RemoteTokenV
     cacheMaxAge: resolved.jwksCacheMaxAgeMs,
     [customFetch]: fetchKeys,
   });
-  const keys = withLastKnownKeys(remoteKeys, resolved.jwksCooldownMs);
+  const keys = usableKeysOnly(withLastKnownKeys(remoteKeys, resolved.jwksCooldownMs));
   const verified = createVerifiedTokenCache(resolved.verifiedTokenCacheSize);
   const verifyOptions = {
     issuer: resolved.issuer,
@@ -70,8 +76,15 @@ export function createTokenVerifier(options: TokenVerifierOptions): RemoteTokenV
     async verify(token) {
       const cached = verified.get(token);
       if (cached) return cached;
+      if (!isCanonicalCompactJws(token)) {
+        throw new TokenVerificationError(
+          'malformed_token',
+          'token is not in compact serialization',
+        );
+      }
       try {
         const { payload } = await jwtVerify<KeycloakClaims>(token, keys, verifyOptions);
+        checkAccessTokenClaims(payload, resolved.authorizedParties);
         const accessToken = toAccessToken(payload);
         verified.set(token, accessToken);
         return accessToken;
@@ -127,6 +140,32 @@ function withLastKnownKeys(
   };
 }
 
+/**
+ * A key the token names but that cannot be used (a private or malformed key set member, an RSA
+ * modulus below RFC 7518's 2048 bits) makes the token unverifiable: 401 `unknown_key`, never a
+ * 500. Only failing to fetch the key set is the service's problem (503 `jwks_unavailable`).
+ */
+function usableKeysOnly(getKey: JWTVerifyGetKey): JWTVerifyGetKey {
+  const unknownKey = (cause?: unknown) =>
+    new TokenVerificationError('unknown_key', 'no usable signing key matches the token', { cause });
+  return async (header, token) => {
+    let key: Awaited<ReturnType<JWTVerifyGetKey>>;
+    try {
+      key = await getKey(header, token);
+    } catch (error) {
+      throw classify(error)?.reason === 'jwks_unavailable' ? error : unknownKey(error);
+    }
+    if (isShortRsaKey(key)) throw unknownKey();
+    return key;
+  };
+}
+
+function isShortRsaKey(key: object): boolean {
+  if (!('algorithm' in key)) return false;
+  const algorithm = key.algorithm as { name?: string; modulusLength?: number };
+  return algorithm.name?.startsWith('RSA') === true && (algorithm.modulusLength ?? 0) < 2048;
+}
+
 const claimReasons: Record<string, [AuthFailureReason, string]> = {
   iss: ['issuer_mismatch', 'issuer not accepted'],
   aud: ['audience_mismatch', 'audience not accepted'],
@@ -152,14 +191,15 @@ function classify(error: unknown): TokenVerificationError | undefined {
   }
   if (
     error instanceof errors.JWKSNoMatchingKey ||
-    error instanceof errors.JWKSMultipleMatchingKeys
+    error instanceof errors.JWKSMultipleMatchingKeys ||
+    error instanceof errors.JWKSInvalid // fetchKeys refuses malformed sets: a member is unusable
   ) {
     return fail('unknown_key', 'no signing key matches the token');
   }
   if (error instanceof errors.JWSSignatureVerificationFailed) {
     return fail('bad_signature', 'signature verification failed');
   }
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) {
+  if (error instanceof errors.JWKSTimeout) {
     return fail('jwks_unavailable', 'signing keys unavailable');
   }
   if (

@@ -6,6 +6,12 @@ export interface TokenVerifierOptions {
   jwksUri: string;
   /** The token's `aud` must contain at least one of these. */
   audience: string | readonly string[];
+  /**
+   * Clients whose access tokens are accepted: the token's `azp` must be one of them. Default:
+   * `['frontend']`, the web-app's client. Keycloak signs ID tokens and every client's tokens with the
+   * same key, so the audience alone must not decide.
+   */
+  authorizedParties?: string | readonly string[];
   /** Seconds of clock skew tolerated on `exp` and `nbf`. Default 5, at most 60. */
   clockToleranceSeconds?: number;
   /** JWKS fetch timeout in ms. Default 5000. */
@@ -24,8 +30,11 @@ export interface TokenVerifierOptions {
   verifiedTokenCacheSize?: number;
 }
 
-export type ResolvedVerifierOptions = Required<Omit<TokenVerifierOptions, 'audience'>> & {
+export type ResolvedVerifierOptions = Required<
+  Omit<TokenVerifierOptions, 'audience' | 'authorizedParties'>
+> & {
   audience: string[];
+  authorizedParties: ReadonlySet<string>;
   jwksUrl: URL;
 };
 
@@ -37,16 +46,16 @@ export type ResolvedVerifierOptions = Required<Omit<TokenVerifierOptions, 'audie
 export function resolveVerifierOptions(options: TokenVerifierOptions): ResolvedVerifierOptions {
   const issuer = requireUrl('issuer', options.issuer);
   const jwksUrl = new URL(requireUrl('jwksUri', options.jwksUri));
-  const audience =
-    typeof options.audience === 'string' ? [options.audience] : [...options.audience];
-  if (audience.length === 0 || audience.some((aud) => typeof aud !== 'string' || aud === '')) {
-    throw new TypeError('audience must be a non-empty string or a list of them');
-  }
+  const audience = nonEmptyStrings('audience', options.audience);
+  const authorizedParties = new Set(
+    nonEmptyStrings('authorizedParties', options.authorizedParties ?? 'frontend'),
+  );
   return {
     issuer,
     jwksUri: jwksUrl.href,
     jwksUrl,
     audience,
+    authorizedParties,
     clockToleranceSeconds: bounded(
       'clockToleranceSeconds',
       options.clockToleranceSeconds,
@@ -71,6 +80,14 @@ export function resolveVerifierOptions(options: TokenVerifierOptions): ResolvedV
       1_000_000,
     ),
   };
+}
+
+function nonEmptyStrings(name: string, value: string | readonly string[]): string[] {
+  const list = typeof value === 'string' ? [value] : [...value];
+  if (list.length === 0 || list.some((entry) => typeof entry !== 'string' || entry === '')) {
+    throw new TypeError(`${name} must be a non-empty string or a list of them`);
+  }
+  return list;
 }
 
 function requireUrl(name: string, value: unknown): string {

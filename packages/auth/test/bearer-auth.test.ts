@@ -1,3 +1,4 @@
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import {
   createSigningKey,
@@ -214,6 +215,100 @@ describe('an invalid token gets 401 invalid_token with a challenge', () => {
       /^Bearer realm="articles", error="invalid_token", error_description="(?:[^"\\]|\\.)+"$/,
     );
     expect(challenge).not.toContain(token);
+  });
+});
+
+describe('one token has one spelling', () => {
+  /** The same token, spelled differently: base64url's unused low bits in the last character. */
+  function respellLastCharacter(token: string): string {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(token.at(-1) ?? '');
+    return `${token.slice(0, -1)}${alphabet[last ^ 1]}`;
+  }
+
+  it('the test token really has a lenient spelling jose accepts', async () => {
+    const token = await idp.sign();
+    const respelled = respellLastCharacter(token);
+    expect(respelled).not.toBe(token);
+    expect(Buffer.from(respelled.split('.')[2] ?? '', 'base64url')).toEqual(
+      Buffer.from(token.split('.')[2] ?? '', 'base64url'),
+    );
+  });
+
+  it.each<[string, (token: string) => string]>([
+    ['padding after the signature', (token) => `${token}==`],
+    ['a re-spelled last character of the signature', respellLastCharacter],
+    ['a fourth segment', (token) => `${token}.e30`],
+  ])('rejects %s with 401 malformed_token', async (_case, respell) => {
+    const token = await idp.sign();
+    expect((await get(`Bearer ${token}`)).status).toBe(200);
+    const { status, body } = await get(`Bearer ${respell(token)}`);
+    expect({ status, body }).toEqual({
+      status: 401,
+      body: { error: 'invalid_token', reason: 'malformed_token' },
+    });
+  });
+});
+
+describe('only access tokens of accepted clients pass', () => {
+  it.each<[string, Record<string, unknown>, string]>([
+    ['an ID token carrying the audience', { typ: 'ID', aud: 'articles' }, 'wrong_token_type'],
+    ['a refresh token carrying the audience', { typ: 'Refresh' }, 'wrong_token_type'],
+    ['a token without payload typ', { typ: undefined }, 'wrong_token_type'],
+    ["another client's access token", { azp: 'admin-cli' }, 'client_not_allowed'],
+    ['a token without azp', { azp: undefined }, 'client_not_allowed'],
+  ])('rejects %s', async (_case, claims, reason) => {
+    const { status, body } = await get(`Bearer ${await idp.sign(claims)}`);
+    expect({ status, body }).toEqual({ status: 401, body: { error: 'invalid_token', reason } });
+  });
+
+  it('accepts the clients named in authorizedParties, and only those', async () => {
+    await api.close();
+    api = await startApi({ authorizedParties: ['frontend', 'labs-cli'] });
+    expect((await get(`Bearer ${await idp.sign({ azp: 'labs-cli' })}`)).status).toBe(200);
+    expect((await get(`Bearer ${await idp.sign()}`)).status).toBe(200);
+    expect((await get(`Bearer ${await idp.sign({ azp: 'admin-cli' })}`)).status).toBe(401);
+  });
+});
+
+describe('an unusable key in the key set', () => {
+  /** An RSA key published as the JWK `jwk` says, and a token signed with its private half. */
+  function publishRsaKey(
+    modulusLength: number,
+    toJwk: (pair: ReturnType<typeof rsaPair>) => object,
+  ) {
+    const pair = rsaPair(modulusLength);
+    const kid = randomUUID();
+    idp.publishJwk({ ...toJwk(pair), kid, alg: 'RS256', use: 'sig' });
+    return async () => rawRs256Token(pair.privateKey, { kid }, decodePayload(await idp.sign()));
+  }
+  const rsaPair = (modulusLength: number) => generateKeyPairSync('rsa', { modulusLength });
+
+  it.each<[string, () => Promise<string>]>([
+    [
+      'a 1024-bit RSA key',
+      () => publishRsaKey(1024, ({ publicKey }) => publicKey.export({ format: 'jwk' }))(),
+    ],
+    [
+      'a key with its private members',
+      () => publishRsaKey(2048, ({ privateKey }) => privateKey.export({ format: 'jwk' }))(),
+    ],
+    [
+      'a modulus that is not base64url',
+      () =>
+        publishRsaKey(2048, ({ publicKey }) => ({
+          ...publicKey.export({ format: 'jwk' }),
+          n: '*',
+        }))(),
+    ],
+  ])('answers 401 unknown_key to a token naming %s, and others still pass', async (_case, make) => {
+    const token = await make();
+    const { status, body } = await get(`Bearer ${token}`);
+    expect({ status, body }).toEqual({
+      status: 401,
+      body: { error: 'invalid_token', reason: 'unknown_key' },
+    });
+    expect((await get(`Bearer ${await idp.sign()}`)).status).toBe(200);
   });
 });
 

@@ -5,6 +5,18 @@ import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit.ts';
 export const port = (fallback: number) =>
   z.coerce.number().int().min(0).max(65_535).default(fallback);
 
+function commaList(fallback: string) {
+  return z
+    .string()
+    .default(fallback)
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    );
+}
+
 /** Variables every service reads; apps spread this into their own schema. */
 export const serviceEnv = {
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -15,26 +27,22 @@ export const serviceEnv = {
   OIDC_ISSUER: z.url({ protocol: /^https?$/ }),
   /** Where this service fetches the signing keys: may be an internal URL. */
   OIDC_JWKS_URI: z.url({ protocol: /^https?$/ }),
+  /**
+   * Comma-separated clients (`azp`) whose access tokens the service accepts: the web-app's, plus
+   * the labs' command-line client where curl users call the API.
+   */
+  OIDC_AUTHORIZED_PARTIES: commaList('frontend').pipe(z.array(z.string().min(1)).min(1)),
   /** Comma-separated origins allowed to call from browsers elsewhere; empty: same origin only. */
-  CORS_ALLOWED_ORIGINS: z
-    .string()
-    .default('')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter(Boolean),
-    )
-    .pipe(
-      z.array(
-        z
-          .url({ protocol: /^https?$/ })
-          .refine(
-            (url) => new URL(url).origin === url,
-            'must be an origin, like https://app.example',
-          ),
-      ),
+  CORS_ALLOWED_ORIGINS: commaList('').pipe(
+    z.array(
+      z
+        .url({ protocol: /^https?$/ })
+        .refine(
+          (url) => new URL(url).origin === url,
+          'must be an origin, like https://app.example',
+        ),
     ),
+  ),
   /** Sustained requests per second per client address (see TRUSTED_PROXY_HOPS); 0: off. */
   RATE_LIMIT_PER_SECOND: z.coerce
     .number()

@@ -1,5 +1,6 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import type { Lifecycle } from './lifecycle.ts';
+import { strictRouter } from './strict-router.ts';
 
 /**
  * `/health/live` answers while the process runs; `/health/ready` fails once shutdown begins. Neither
@@ -7,7 +8,7 @@ import type { Lifecycle } from './lifecycle.ts';
  * rotation, and restarting this process would not fix it.
  */
 export function healthRoutes(lifecycle: Lifecycle): Router {
-  const router = Router();
+  const router = strictRouter();
   router.get('/health/live', (_req, res) => {
     res.json({ status: 'up' });
   });

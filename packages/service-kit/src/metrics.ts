@@ -9,6 +9,8 @@ export interface Metrics {
    * called by the request context middleware.
    */
   observe(req: Request, res: Response, status: number, seconds: number): void;
+  /** Records a request Node's HTTP parser refused (400, 408, 431) before any route saw it. */
+  refused(status: number): void;
   /** `GET /metrics` in the Prometheus text format. */
   handler: RequestHandler;
 }
@@ -44,6 +46,13 @@ export function createMetrics(service: string): Metrics {
     registers: [registry],
   });
 
+  const refusals = new Counter({
+    name: 'http_requests_refused_total',
+    help: 'Requests refused by the HTTP parser (malformed, too slow, headers too large), by status',
+    labelNames: ['status'],
+    registers: [registry],
+  });
+
   const series = new Map<
     string,
     { count: { inc(): void }; time: { observe(value: number): void } }
@@ -70,6 +79,9 @@ export function createMetrics(service: string): Metrics {
       if ((status === 401 || status === 403) && errorReason)
         authFailures.inc({ reason: errorReason });
       if (status >= 502 && status <= 504 && errorCode) upstreamErrors.inc({ code: errorCode });
+    },
+    refused(status) {
+      refusals.inc({ status: String(status) });
     },
     handler: async (_req, res) => {
       res.set('Content-Type', registry.contentType).send(await registry.metrics());

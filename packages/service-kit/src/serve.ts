@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Lifecycle } from './lifecycle.ts';
 import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
 
 export interface ServeOptions {
   port: number;
@@ -13,6 +14,8 @@ export interface ServeOptions {
   shutdownDrainDelayMs?: number;
   /** In-flight requests get this long to finish before their connections are cut. Default 10 s. */
   shutdownTimeoutMs?: number;
+  /** Counts the requests Node's parser refuses; they never reach the app's own metrics. */
+  metrics?: Pick<Metrics, 'refused'>;
   /** Runs after the listener closed, e.g. to close outgoing connection pools. */
   onClose?: () => Promise<void> | void;
 }
@@ -46,7 +49,16 @@ export async function serve(app: RequestListener, options: ServeOptions): Promis
   // A slow client gets 10 s to send its headers and 30 s for the whole request.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
-  server.on('clientError', answerClientError);
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    const status = answerClientError(error, socket);
+    if (status === undefined) return;
+    options.metrics?.refused(status);
+    // One line, without headers or body: what was sent may be a token.
+    logger.info(
+      { status, code: error.code, remoteAddress: socket.remoteAddress },
+      'request refused',
+    );
+  });
 
   await listen(server, options.port, options.host);
   const { address, port } = server.address() as AddressInfo;
@@ -88,11 +100,11 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 }
 
 // Malformed requests never reach Express; answer them in the same JSON shape instead of Node's
-// bare status line.
-function answerClientError(error: NodeJS.ErrnoException, socket: Socket) {
+// bare status line. Returns the status sent, or nothing when the client had already gone.
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket): number | undefined {
   if (!socket.writable || error.code === 'ECONNRESET') {
     socket.destroy();
-    return;
+    return undefined;
   }
   const status =
     error.code === 'HPE_HEADER_OVERFLOW'
@@ -107,4 +119,5 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket) {
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
+  return status;
 }

@@ -1,14 +1,14 @@
-import express, { type Express, type Router } from 'express';
+import type { Express, Router } from 'express';
 import { rejectLargeBodies } from './body-limit.ts';
 import { cors } from './cors.ts';
 import { errorHandler, notFound } from './error-handler.ts';
-import { healthRoutes } from './health.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { Logger } from './logger.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
 import { DEFAULT_RATE_LIMIT, rateLimit, type RateLimitOptions } from './rate-limit.ts';
 import { requestContext } from './request-context.ts';
 import { securityHeaders } from './security-headers.ts';
+import { strictApp } from './strict-router.ts';
 
 /** Largest request body accepted; the services take none. */
 const MAX_BODY_BYTES = 1024;
@@ -16,13 +16,18 @@ const MAX_BODY_BYTES = 1024;
 export interface ServiceAppOptions {
   /** Names the service in metrics. */
   service: string;
+  /**
+   * Where requests are recorded; serve it with {@link createManagementApp}. Default: a registry of
+   * the app's own, which nothing reads.
+   */
+  metrics?: Metrics;
   logger: Logger;
   lifecycle: Lifecycle;
-  /** The service's own routes. */
+  /** The service's own routes; build them with {@link strictRouter}. */
   routes: Router;
   /** Origins allowed to call from a browser on another origin. Default: none. */
   corsAllowedOrigins?: readonly string[];
-  /** Per-client limit on everything but health and metrics. Default: {@link DEFAULT_RATE_LIMIT}. */
+  /** Per-client limit on every request. Default: {@link DEFAULT_RATE_LIMIT}. */
   rateLimit?: RateLimitOptions;
   /**
    * How many proxies in front of the service append to `X-Forwarded-For`, so `req.ip` (and the rate
@@ -35,8 +40,9 @@ export interface ServiceAppOptions {
 
 /**
  * The Express app every service shares, in this order: request ids, logs and metrics; security
- * headers; health and metrics routes; CORS, body limit and rate limit; the service's routes; a
- * JSON 404; the error middleware. It never listens: see {@link serve}.
+ * headers; CORS, body limit and rate limit; the service's routes; a JSON 404; the error
+ * middleware. Health and metrics are not here but on the management port
+ * ({@link createManagementApp}). It never listens: see {@link serve}.
  *
  * @example
  * ```ts
@@ -44,17 +50,14 @@ export interface ServiceAppOptions {
  * ```
  */
 export function createServiceApp(options: ServiceAppOptions): Express {
-  const { service, logger, lifecycle, routes } = options;
-  const metrics = createMetrics(service);
-  const app = express();
+  const { service, logger, lifecycle, routes, metrics = createMetrics(service) } = options;
+  const app = strictApp();
   app.disable('x-powered-by');
   // Responses are per-user JSON marked no-cache: hashing each body for an ETag costs CPU for nothing.
   app.disable('etag');
   app.set('trust proxy', options.trustedProxyHops ?? 0);
   app.use(requestContext(logger, lifecycle, metrics));
   app.use(securityHeaders);
-  app.use(healthRoutes(lifecycle));
-  app.get('/metrics', metrics.handler);
   app.use(cors(options.corsAllowedOrigins ?? []));
   app.use(rejectLargeBodies(MAX_BODY_BYTES));
   app.use(rateLimit(options.rateLimit ?? DEFAULT_RATE_LIMIT));

@@ -19,17 +19,17 @@ export function warmUp(logger: Logger, work: () => Promise<unknown>): void {
 }
 
 /**
- * Shuts the service down gracefully (see {@link RunningService.shutdown}) on SIGTERM, what
- * Kubernetes sends, and on SIGINT, Ctrl-C in a terminal.
+ * Shuts the listeners down gracefully, side by side (see {@link RunningService.shutdown}), on
+ * SIGTERM, what Kubernetes sends, and on SIGINT, Ctrl-C in a terminal.
  *
  * @example
  * ```ts
- * shutDownOnSignals(await serve(app, options))
+ * shutDownOnSignals(service, management)
  * ```
  */
-export function shutDownOnSignals(service: Pick<RunningService, 'shutdown'>): void {
+export function shutDownOnSignals(...listeners: Pick<RunningService, 'shutdown'>[]): void {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => void service.shutdown());
+    process.once(signal, () => void Promise.all(listeners.map((listener) => listener.shutdown())));
   }
 }
 

@@ -5,6 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   createLifecycle,
   createLogger,
+  createManagementApp,
+  createMetrics,
   createServiceApp,
   HttpError,
   type ServiceAppOptions,
@@ -50,33 +52,40 @@ function testRoutes() {
 
 async function start(options: Partial<ServiceAppOptions> = {}) {
   const { logger, lines } = logSink();
+  const lifecycle = createLifecycle();
+  const metrics = createMetrics('test');
   const app = createServiceApp({
     service: 'test',
     logger,
-    lifecycle: createLifecycle(),
+    lifecycle,
+    metrics,
     routes: testRoutes(),
     ...options,
   });
   const server = await listen(app);
-  started.push(server);
-  return { url: server.url, lines };
+  const management = await listen(createManagementApp({ logger, lifecycle, metrics }));
+  started.push(server, management);
+  return { url: server.url, managementUrl: management.url, lines };
 }
 
 describe('every response', () => {
-  it.each(['/items/1', '/nope', '/boom', '/health/live'])(
-    'carries security headers and no x-powered-by: %s',
-    async (path) => {
-      const { url } = await start();
-      const response = await fetch(`${url}${path}`);
-      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-      expect(response.headers.get('x-frame-options')).toBe('DENY');
-      expect(response.headers.get('content-security-policy')).toBe(
-        "default-src 'none'; frame-ancestors 'none'",
-      );
-      expect(response.headers.get('referrer-policy')).toBe('no-referrer');
-      expect(response.headers.get('x-powered-by')).toBeNull();
-    },
-  );
+  it.each([
+    ['api', '/items/1'],
+    ['api', '/nope'],
+    ['api', '/boom'],
+    ['management', '/health/live'],
+    ['management', '/metrics'],
+  ])('carries security headers and no x-powered-by: %s %s', async (port, path) => {
+    const { url, managementUrl } = await start();
+    const response = await fetch(`${port === 'api' ? url : managementUrl}${path}`);
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    expect(response.headers.get('content-security-policy')).toBe(
+      "default-src 'none'; frame-ancestors 'none'",
+    );
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(response.headers.get('x-powered-by')).toBeNull();
+  });
 
   it('gets a fresh request id when the caller sends a malformed one', async () => {
     const { url } = await start();
@@ -157,7 +166,7 @@ describe('limits', () => {
   });
 
   it('answers 429 with Retry-After past the burst, and never limits health checks', async () => {
-    const { url } = await start({ rateLimit: { perSecond: 1, burst: 3 } });
+    const { url, managementUrl } = await start({ rateLimit: { perSecond: 1, burst: 3 } });
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push((await fetch(`${url}/items/1`)).status);
     expect(statuses).toEqual([200, 200, 200, 429]);
@@ -167,7 +176,9 @@ describe('limits', () => {
       error: 'rate_limited',
       error_description: 'too many requests; retry later',
     });
-    for (let i = 0; i < 5; i++) expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+    for (let i = 0; i < 5; i++) {
+      expect((await fetch(`${managementUrl}/health/ready`)).status).toBe(200);
+    }
   });
 
   it('keys the limit on the connection, not on X-Forwarded-For, unless a proxy is trusted', async () => {
@@ -187,9 +198,34 @@ describe('limits', () => {
   });
 });
 
+describe('the management port', () => {
+  it('serves health and metrics, which the API port does not', async () => {
+    const { url, managementUrl } = await start();
+    for (const path of ['/health/live', '/health/ready', '/metrics']) {
+      expect((await fetch(`${managementUrl}${path}`)).status, path).toBe(200);
+      const onApi = await fetch(`${url}${path}`);
+      expect({ path, status: onApi.status }).toEqual({ path, status: 404 });
+      expect(await onApi.json()).toMatchObject({ error: 'not_found' });
+    }
+  });
+
+  it('answers readiness 503 once draining, and an unknown path with a JSON 404', async () => {
+    const lifecycle = createLifecycle();
+    const { logger } = logSink();
+    const management = await listen(
+      createManagementApp({ logger, lifecycle, metrics: createMetrics('test') }),
+    );
+    started.push(management);
+    lifecycle.drain();
+    expect((await fetch(`${management.url}/health/ready`)).status).toBe(503);
+    expect((await fetch(`${management.url}/health/live`)).status).toBe(200);
+    expect((await fetch(`${management.url}/METRICS`)).status).toBe(404);
+  });
+});
+
 describe('metrics', () => {
   it('logs and counts a request the client gave up on as 499', async () => {
-    const { url, lines } = await start();
+    const { url, managementUrl, lines } = await start();
     await expect(fetch(`${url}/never`, { signal: AbortSignal.timeout(200) })).rejects.toThrow();
     const deadline = Date.now() + 2_000;
     while (!lines.some((line) => line.msg === 'request') && Date.now() < deadline)
@@ -198,19 +234,19 @@ describe('metrics', () => {
       path: '/never',
       status: 499,
     });
-    expect(await (await fetch(`${url}/metrics`)).text()).toContain(
+    expect(await (await fetch(`${managementUrl}/metrics`)).text()).toContain(
       'http_requests_total{method="GET",route="/never",status="499",service="test"} 1',
     );
   });
 
   it('counts requests by route pattern and status, auth failures by reason and upstream errors by code', async () => {
-    const { url } = await start();
+    const { url, managementUrl } = await start();
     await fetch(`${url}/items/1`);
     await fetch(`${url}/items/2`);
     await fetch(`${url}/nope`);
     await fetch(`${url}/denied`);
     await fetch(`${url}/upstream`);
-    const text = await (await fetch(`${url}/metrics`)).text();
+    const text = await (await fetch(`${managementUrl}/metrics`)).text();
     expect(text).toContain(
       'http_requests_total{method="GET",route="/items/:id",status="200",service="test"} 2',
     );

@@ -40,6 +40,10 @@ export async function startLogin(idp: IdentityProvider, params: Record<string, s
 
   return {
     nonce,
+    /** The browser, with the IdP's cookies. */
+    browser,
+    /** The authorization request, to send again. */
+    authorizeUrl,
     /** Where the authorization request ended: the login page's URL, or the app's callback. */
     landedAt: url,
     page: () => current,
@@ -57,9 +61,10 @@ export async function startLogin(idp: IdentityProvider, params: Record<string, s
       return { page: current };
     },
     /** Redeems the code from the callback at the token endpoint with the PKCE verifier. */
-    exchange(callback: URL) {
+    exchange(callback: URL, headers: Record<string, string> = {}) {
       return fetch(idp.tokenUrl, {
         method: 'POST',
+        headers,
         body: new URLSearchParams({
           grant_type: 'authorization_code',
           client_id: 'frontend',

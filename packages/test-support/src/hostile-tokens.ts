@@ -35,7 +35,7 @@ export function decodePayload(token: string): Record<string, unknown> {
  * when signing (it refuses, for example, unknown `crit` parameters).
  */
 export function rawRs256Token(
-  privateKey: CryptoKey,
+  privateKey: CryptoKey | KeyObject,
   header: object,
   payload: object | string,
 ): string {
@@ -43,6 +43,7 @@ export function rawRs256Token(
   const body =
     typeof payload === 'string' ? Buffer.from(payload).toString('base64url') : encode(payload);
   const signingInput = `${encode({ alg: 'RS256', typ: 'JWT', ...header })}.${body}`;
-  const signature = sign('sha256', Buffer.from(signingInput), KeyObject.from(privateKey));
+  const key = privateKey instanceof KeyObject ? privateKey : KeyObject.from(privateKey);
+  const signature = sign('sha256', Buffer.from(signingInput), key);
   return `${signingInput}.${signature.toString('base64url')}`;
 }

@@ -1,6 +1,6 @@
 /**
  * The labs' password grant — `curl -d username=… -d password=… -d grant_type=password
- * -d client_id=frontend <token URL>` — with optional extra form fields (e.g. `scope`) and headers
+ * -d client_id=labs-cli <token URL>`, the labs' own client — with optional extra form fields (e.g. `scope`) and headers
  * (e.g. `origin`).
  */
 export function passwordGrant(
@@ -17,7 +17,7 @@ export function passwordGrant(
       username,
       password,
       grant_type: 'password',
-      client_id: 'frontend',
+      client_id: 'labs-cli',
       ...extra,
     }),
   });

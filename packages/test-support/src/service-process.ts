@@ -6,8 +6,10 @@ import { fileURLToPath } from 'node:url';
 const APPS = fileURLToPath(new URL('../../../apps/', import.meta.url));
 
 export interface ServiceProcess {
-  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  /** Base URL of the API, e.g. `http://127.0.0.1:41234`. */
   url: string;
+  /** Base URL of health and metrics. */
+  managementUrl: string;
   process: ChildProcess;
   /** Every JSON log line printed so far. */
   logs: Record<string, unknown>[];
@@ -16,8 +18,8 @@ export interface ServiceProcess {
 }
 
 /**
- * Starts a service's real `main.ts` as its own process on a free loopback port, with `env` on top
- * of this process's environment, and resolves once it logged that it listens.
+ * Starts a service's real `main.ts` as its own process on free loopback ports, with `env` on top
+ * of this process's environment, and resolves once it logged that both its listeners listen.
  *
  * @throws Error when it exits first or does not listen within `timeoutMs`.
  * @example
@@ -32,11 +34,19 @@ export async function startServiceProcess(
 ): Promise<ServiceProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: `${APPS}${app}`,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      MANAGEMENT_PORT: '0',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const logs: Record<string, unknown>[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
+  const urls: { api?: string; management?: string } = {};
+  await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill();
       reject(new Error(`${app} did not listen within ${timeoutMs} ms`));
@@ -48,14 +58,17 @@ export async function startServiceProcess(
     createInterface({ input: child.stdout }).on('line', (line) => {
       const entry = JSON.parse(line) as Record<string, unknown>;
       logs.push(entry);
-      if (entry.msg === 'listening') {
+      if (entry.msg !== 'listening') return;
+      urls[entry.listener === 'management' ? 'management' : 'api'] = String(entry.url);
+      if (urls.api && urls.management) {
         clearTimeout(timer);
-        resolve(String(entry.url));
+        resolve();
       }
     });
   });
   return {
-    url,
+    url: urls.api ?? '',
+    managementUrl: urls.management ?? '',
     process: child,
     logs,
     async stop(signal = 'SIGTERM') {

@@ -52,6 +52,8 @@ export interface TestIssuer {
   readonly currentKey: SigningKey;
   /** A Keycloak-shaped access token for alice with role `user`; `claims` override or add. */
   sign(claims?: Record<string, unknown>, options?: SignOptions): Promise<string>;
+  /** Publishes a JWK exactly as given beside the issuer's keys, e.g. a weak or a private one. */
+  publishJwk(jwk: JWK): void;
   /** Publishes a new key beside the old ones and signs with it from now on. */
   rotateKey(): Promise<SigningKey>;
   /** While down, the JWKS endpoint answers 503 like an IdP in trouble. */
@@ -69,6 +71,7 @@ export interface TestIssuer {
  */
 export async function startTestIssuer(): Promise<TestIssuer> {
   const keys = [await createSigningKey()];
+  const extraJwks: JWK[] = [];
   const jwksRequestUrls: string[] = [];
   let available = true;
   const server = await listen((req, res) => {
@@ -84,7 +87,7 @@ export async function startTestIssuer(): Promise<TestIssuer> {
       return;
     }
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ keys: keys.map((key) => key.publicJwk) }));
+    res.end(JSON.stringify({ keys: [...keys.map((key) => key.publicJwk), ...extraJwks] }));
   });
   const issuer = `${server.url}/realms/test`;
   const current = () => keys.at(-1) as SigningKey;
@@ -116,6 +119,9 @@ export async function startTestIssuer(): Promise<TestIssuer> {
       })
         .setProtectedHeader({ alg: key.alg, typ: 'JWT', kid: key.kid, ...header })
         .sign(key.privateKey);
+    },
+    publishJwk(jwk) {
+      extraJwks.push(jwk);
     },
     async rotateKey() {
       keys.push(await createSigningKey());

@@ -20,7 +20,12 @@ export interface LocalStack {
 
 /** articles and web-api trusting the given identity provider, as `pnpm start` wires them. */
 export async function startLocalStack(idp: IdentityProvider): Promise<LocalStack> {
-  const oidc = { OIDC_ISSUER: idp.issuer, OIDC_JWKS_URI: idp.jwksUri };
+  const oidc = {
+    OIDC_ISSUER: idp.issuer,
+    OIDC_JWKS_URI: idp.jwksUri,
+    // The labs' tokens come from their own client, as in the services' local.env.
+    OIDC_AUTHORIZED_PARTIES: 'frontend,labs-cli',
+  };
   const articles = await startServiceProcess('articles', oidc);
   const webApi = await startServiceProcess('web-api', { ...oidc, ARTICLES_URL: articles.url });
   return {

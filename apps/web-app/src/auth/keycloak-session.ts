@@ -32,6 +32,8 @@ export async function startSession(config: RuntimeConfig): Promise<Session> {
     redirectUri,
     // The login-status iframe needs third-party cookies, which browsers block.
     checkLoginIframe: false,
+    // The ID token travels in a form body instead of the URL, out of history and access logs.
+    logoutMethod: 'POST',
   });
 
   const parsed = () => accessTokenClaims(keycloak.tokenParsed ?? {});
