@@ -244,6 +244,17 @@ describe('browser sessions', () => {
     expect(page).not.toContain('<script'); // nothing submits the form for the user
   });
 
+  it('answers a POST logout whose body is not a form like one without fields, not with a 500', async () => {
+    const response = await fetch(`${idp.issuer}/protocol/openid-connect/logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id_token_hint: 'x' }),
+    });
+    expect(response.status).toBe(200);
+    // No session cookie came with it, so there is nothing to confirm: the page logs out at once.
+    expect(await response.text()).toContain('logout/confirm');
+  });
+
   it('answers a login form with a field sent twice as a failed login, not a 500', async () => {
     const browser = browserSession();
     const { url: loginUrl } = await browser.follow(authorize(), APP);
