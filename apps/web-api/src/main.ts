@@ -46,12 +46,18 @@ try {
     onClose: () => articles.close(),
   });
   // Health and metrics on a port of their own, which no Service or ingress route exposes.
-  const management = await serve(createManagementApp({ logger, lifecycle, metrics }), {
-    ...listenOptions({ ...config, PORT: config.MANAGEMENT_PORT }),
-    logger: logger.child({ listener: 'management' }),
-    lifecycle,
-    metrics,
-  });
+  const managementLogger = logger.child({ listener: 'management' });
+  const management = await serve(
+    createManagementApp({ logger: managementLogger, lifecycle, metrics }),
+    // No drain delay of its own: it closes after the API listener, answering readiness 503 till then.
+    {
+      port: config.MANAGEMENT_PORT,
+      host: config.HOST,
+      logger: managementLogger,
+      lifecycle,
+      metrics,
+    },
+  );
   warmUp(logger, () => verifier.loadKeys());
   shutDownOnSignals(service, management);
 } catch (error) {

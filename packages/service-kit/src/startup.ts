@@ -19,8 +19,10 @@ export function warmUp(logger: Logger, work: () => Promise<unknown>): void {
 }
 
 /**
- * Shuts the listeners down gracefully, side by side (see {@link RunningService.shutdown}), on
- * SIGTERM, what Kubernetes sends, and on SIGINT, Ctrl-C in a terminal.
+ * Shuts the listeners down gracefully (see {@link RunningService.shutdown}), one after another in
+ * the order given, on SIGTERM, what Kubernetes sends, and on SIGINT, Ctrl-C in a terminal. Give
+ * the API listener first: the management listener then keeps answering readiness with 503 until
+ * the API's last request is done.
  *
  * @example
  * ```ts
@@ -29,7 +31,11 @@ export function warmUp(logger: Logger, work: () => Promise<unknown>): void {
  */
 export function shutDownOnSignals(...listeners: Pick<RunningService, 'shutdown'>[]): void {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => void Promise.all(listeners.map((listener) => listener.shutdown())));
+    process.once(signal, () => {
+      void (async () => {
+        for (const listener of listeners) await listener.shutdown();
+      })();
+    });
   }
 }
 
