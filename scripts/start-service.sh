@@ -10,6 +10,8 @@
 #                  the issuer the services trust
 #   WEBAPI_PORT    web-api's port (default 8081)
 #   ARTICLES_PORT  articles' port (default 8082)
+#   WEBAPI_MANAGEMENT_PORT, ARTICLES_MANAGEMENT_PORT
+#                  their health and metrics ports (default 9081 and 9082)
 #   IDP            dev-idp (the default) or keycloak
 # The web-app always listens on http://localhost:5173: the realm allows exactly that origin as a
 # redirect URI.
@@ -24,6 +26,8 @@ case $1 in -h | --help) accept_only_help "$1" ;; esac
 issuer=$LOCAL_IDP_URL/auth/realms/$REALM
 oidc() { export OIDC_ISSUER=$issuer OIDC_JWKS_URI=$issuer/protocol/openid-connect/certs; }
 export KEYCLOAK_PORT WEBAPI_PORT ARTICLES_PORT
+WEBAPI_MANAGEMENT_PORT=$(port_setting WEBAPI_MANAGEMENT_PORT 9081)
+ARTICLES_MANAGEMENT_PORT=$(port_setting ARTICLES_MANAGEMENT_PORT 9082)
 
 case $1 in
   idp)
@@ -35,11 +39,12 @@ case $1 in
     ;;
   articles)
     oidc
-    PORT=$ARTICLES_PORT exec pnpm --filter @cns/articles start
+    PORT=$ARTICLES_PORT MANAGEMENT_PORT=$ARTICLES_MANAGEMENT_PORT exec pnpm --filter @cns/articles start
     ;;
   web-api)
     oidc
-    PORT=$WEBAPI_PORT ARTICLES_URL=http://127.0.0.1:$ARTICLES_PORT exec pnpm --filter @cns/web-api start
+    PORT=$WEBAPI_PORT MANAGEMENT_PORT=$WEBAPI_MANAGEMENT_PORT ARTICLES_URL=http://127.0.0.1:$ARTICLES_PORT \
+      exec pnpm --filter @cns/web-api start
     ;;
   web-app) exec pnpm --filter @cns/web-app start ;;
   *) usage_error "unknown app '$1': idp, articles, web-api or web-app" ;;
