@@ -2,7 +2,8 @@
 # Prints an access token of a user of the realm `quarkus`, and nothing else on stdout, so that
 #   export access_token=$(scripts/get-token.sh alice)
 # works. It asks the token endpoint with the password grant of the public client `labs-cli`, as
-# the labs' curl does (the web-app's client `frontend` has no password grant). Access tokens live 60 seconds: get a fresh one for every step.
+# the labs' curl does (the web-app's client `frontend` has no password grant). Access tokens live
+# 60 seconds: get a fresh one for every step.
 #
 # Usage: scripts/get-token.sh USER [PASSWORD]
 #   USER      alice, admin, jdoe (realm role `user`) or guest (no role)

@@ -10,6 +10,8 @@
 #                  the issuer the services trust
 #   WEBAPI_PORT    web-api's port (default 8081)
 #   ARTICLES_PORT  articles' port (default 8082)
+#   WEBAPI_MANAGEMENT_PORT, ARTICLES_MANAGEMENT_PORT
+#                  their health and metrics ports (default 9081 and 9082)
 #   IDP            dev-idp (the default) or keycloak
 #   RELAY_MODE     forward (the default): web-api relays the caller's token to articles;
 #                  exchange: web-api exchanges it at the IdP for a token meant for articles alone,
@@ -29,6 +31,8 @@ case $1 in -h | --help) accept_only_help "$1" ;; esac
 issuer=$LOCAL_IDP_URL/auth/realms/$REALM
 oidc() { export OIDC_ISSUER=$issuer OIDC_JWKS_URI=$issuer/protocol/openid-connect/certs; }
 export KEYCLOAK_PORT WEBAPI_PORT ARTICLES_PORT
+WEBAPI_MANAGEMENT_PORT=$(port_setting WEBAPI_MANAGEMENT_PORT 9081)
+ARTICLES_MANAGEMENT_PORT=$(port_setting ARTICLES_MANAGEMENT_PORT 9082)
 case ${RELAY_MODE:=forward} in
   forward) ;;
   exchange)
@@ -50,7 +54,7 @@ case $1 in
     oidc
     # In exchange mode only tokens that web-api obtained by exchange.
     [ "$RELAY_MODE" = exchange ] && export OIDC_AUTHORIZED_PARTIES=web-api
-    PORT=$ARTICLES_PORT exec pnpm --filter @cns/articles start
+    PORT=$ARTICLES_PORT MANAGEMENT_PORT=$ARTICLES_MANAGEMENT_PORT exec pnpm --filter @cns/articles start
     ;;
   web-api)
     oidc
@@ -58,7 +62,8 @@ case $1 in
       export RELAY_MODE OIDC_TOKEN_ENDPOINT=$issuer/protocol/openid-connect/token
       export OIDC_CLIENT_SECRET=$WEB_API_CLIENT_SECRET
     fi
-    PORT=$WEBAPI_PORT ARTICLES_URL=http://127.0.0.1:$ARTICLES_PORT exec pnpm --filter @cns/web-api start
+    PORT=$WEBAPI_PORT MANAGEMENT_PORT=$WEBAPI_MANAGEMENT_PORT ARTICLES_URL=http://127.0.0.1:$ARTICLES_PORT \
+      exec pnpm --filter @cns/web-api start
     ;;
   web-app) exec pnpm --filter @cns/web-app start ;;
   *) usage_error "unknown app '$1': idp, articles, web-api or web-app" ;;

@@ -31,17 +31,18 @@ if [ -z "$token" ]; then
 fi
 echo "test-keycloak: Keycloak issued alice an access token (${#token} characters)"
 
-step "integration suites: the service chain and the IdP parity checks"
-KEYCLOAK_ISSUER=$issuer pnpm exec vitest run --reporter=verbose --project @cns/stack-tests \
-  tests/stack/chain.test.ts tests/stack/idp-parity.test.ts tests/stack/token-exchange.test.ts
+step "the service chain and the IdP parity checks, forward and exchange"
+KEYCLOAK_ISSUER=$issuer pnpm exec vitest run --reporter=verbose \
+  tests/reliability/chain.test.ts apps/dev-idp/test/keycloak-parity.test.ts \
+  tests/reliability/exchange-chain.test.ts apps/dev-idp/test/token-exchange-parity.test.ts
 
 step "browser tests"
 KEYCLOAK_ISSUER=$issuer pnpm run test:e2e
 
 step "IDP=keycloak pnpm start: the lab curl's token at web-api"
 scripts/stop-keycloak.sh
-IDP=keycloak pnpm exec vitest run --reporter=verbose --project @cns/stack-tests tests/stack/start-command.test.ts
+IDP=keycloak pnpm exec vitest run --reporter=verbose --project integration:stack tests/stack/start-command.test.ts
 
 step "Keycloak with the cluster pod's settings (it rebuilds its server first: minutes)"
 KEYCLOAK_DIST=$(. scripts/lib/keycloak.sh && echo "$KEYCLOAK_HOME") \
-  pnpm exec vitest run --reporter=verbose --project @cns/stack-tests tests/stack/keycloak-pod-settings.test.ts
+  pnpm exec vitest run --reporter=verbose --project integration:stack tests/stack/keycloak-pod-settings.test.ts

@@ -1,27 +1,25 @@
 import { expect, type Page } from '@playwright/test';
+import { runningKeycloak } from '@cns/test-support';
 
 /**
  * Everything the browser tests know about the identity provider. By default the suite starts the
  * development IdP; with `KEYCLOAK_ISSUER` set (e.g. `http://localhost:8080/auth/realms/quarkus`) it
  * uses that Keycloak, already running with the repository's realm imported.
  */
-const LOCAL_ISSUER = 'http://localhost:8080/auth/realms/quarkus';
-const keycloakIssuer = process.env.KEYCLOAK_ISSUER?.replace(/\/+$/, '');
-const issuer = keycloakIssuer ?? LOCAL_ISSUER;
-const [keycloakUrl = '', realm = ''] = issuer.split('/realms/');
-if (!keycloakUrl || !realm) {
-  throw new Error(`KEYCLOAK_ISSUER must look like <keycloak URL>/realms/<realm>, got ${issuer}`);
-}
+const LOCAL = { keycloakUrl: 'http://localhost:8080/auth', realm: 'quarkus' };
+const LOCAL_ISSUER = `${LOCAL.keycloakUrl}/realms/${LOCAL.realm}`;
+const keycloak = runningKeycloak();
+const issuer = keycloak?.issuer ?? LOCAL_ISSUER;
 
 export const identityProvider = {
-  name: keycloakIssuer ? 'Keycloak' : 'dev-idp',
+  name: keycloak ? 'Keycloak' : 'dev-idp',
   /** Whether the suite starts the development IdP itself. */
-  startedBySuite: !keycloakIssuer,
+  startedBySuite: !keycloak,
   issuer,
   /** Whether the web-app and the services need other settings than their local defaults. */
   isLocalDefault: issuer === LOCAL_ISSUER,
-  keycloakUrl,
-  realm,
+  keycloakUrl: keycloak?.keycloakUrl ?? LOCAL.keycloakUrl,
+  realm: keycloak?.realm ?? LOCAL.realm,
   /** Short-lived access tokens, so the refresh test passes an expiry quickly; Keycloak's are 60 s. */
   devIdpAccessTokenLifespan: 15,
 };

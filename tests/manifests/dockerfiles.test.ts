@@ -136,7 +136,7 @@ describe('the build context (.dockerignore)', () => {
     '.git/config',
     '.cache/tools/bin/istioctl',
     'k8s/keycloak/quarkus-realm.json',
-    'tests/stack/chain.test.ts',
+    'tests/reliability/chain.test.ts',
     'README.md',
   ])('leaves out %s', (path) => {
     expect(sent(path)).toBe(false);

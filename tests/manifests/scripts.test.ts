@@ -21,38 +21,9 @@ import type {
   RequestAuthenticationSpec,
   Typed,
 } from './lib/objects.ts';
-import { repoRoot, run } from './lib/tools.ts';
+import { repoRoot } from './lib/tools.ts';
 
-const shellcheckHint = 'install shellcheck (Debian: apt-get install shellcheck)';
-
-/** Every shell script of the repository: scripts/, the CI entry point and our installer. */
-function shellScripts(): string[] {
-  const underScripts = readdirSync(`${repoRoot}scripts`, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name).slice(repoRoot.length))
-    .filter(
-      (file) => file.endsWith('.sh') || readFileSync(`${repoRoot}${file}`, 'utf8').startsWith('#!'),
-    );
-  return [...underScripts, '.ci/run', 'tests/manifests/install-tools.sh'].sort();
-}
-
-describe('shellcheck', () => {
-  it('finds nothing in any script', () => {
-    const scripts = shellScripts();
-    expect(scripts).toContain('scripts/build-images.sh');
-    const result = run('shellcheck', ['--external-sources', ...scripts], { hint: shellcheckHint });
-    expect(result.stdout + result.stderr).toBe('');
-    expect(result.status).toBe(0);
-  });
-
-  it('reports an unquoted expansion (SC2086), so a clean run means something', () => {
-    const result = run('shellcheck', ['tests/manifests/fixtures/invalid/unquoted.sh'], {
-      hint: shellcheckHint,
-    });
-    expect(result.status).not.toBe(0);
-    expect(result.stdout).toContain('SC2086');
-  });
-});
+// shellcheck over every script: tests/scripts/conventions.test.ts.
 
 /**
  * A stand-in for minikube on the PATH: it records each call and, for `image build`, the files of

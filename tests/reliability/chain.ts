@@ -12,7 +12,6 @@ import {
   type Logger,
   type Metrics,
 } from '@cns/service-kit';
-import type { TestIssuer } from '@cns/test-support';
 import { createApp as createWebApi } from '@cns/web-api/app';
 import { createArticlesClient } from '@cns/web-api/articles-client';
 
@@ -61,9 +60,12 @@ export interface Chain {
   close(): Promise<void>;
 }
 
-/** web-api in front of articles, in this process, both verifying against the test issuer. */
+/**
+ * web-api in front of articles, in this process, both verifying tokens of `idp`: a test issuer, the
+ * development IdP or Keycloak.
+ */
 export async function startChain(
-  idp: TestIssuer,
+  idp: { issuer: string; jwksUri: string },
   verifierOptions: Partial<TokenVerifierOptions> = {},
 ): Promise<Chain> {
   const verifier = (audience: string) =>

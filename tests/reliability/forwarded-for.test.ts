@@ -1,7 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { startTestIssuer, type TestIssuer } from '@cns/test-support';
+import {
+  startServiceProcess,
+  startTestIssuer,
+  type ServiceProcess,
+  type TestIssuer,
+} from '@cns/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startServiceProcess, type ServiceProcess } from './service-process.ts';
 
 let idp: TestIssuer;
 let webApi: ServiceProcess;

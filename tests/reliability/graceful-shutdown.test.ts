@@ -1,7 +1,6 @@
-import { startTestIssuer, type TestIssuer } from '@cns/test-support';
+import { listen, startServiceProcess, startTestIssuer, type TestIssuer } from '@cns/test-support';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startServiceProcess } from './service-process.ts';
 
 let idp: TestIssuer;
 beforeAll(async () => {
@@ -66,4 +65,49 @@ it('on SIGTERM under load: readiness fails first, in-flight requests finish, no 
   expect(served).toBeGreaterThan(200);
   const messages = articles.logs.map((entry) => entry.msg);
   expect(messages.indexOf('shutting down')).toBeLessThan(messages.indexOf('stopped'));
+});
+
+it('keeps answering readiness 503 on the management port until the last in-flight request is done', async () => {
+  // An articles stand-in that holds its answer until released: web-api's request stays in flight.
+  let release = () => {};
+  let arrived = () => {};
+  const held = new Promise<void>((resolve) => (arrived = resolve));
+  const upstream = await listen((_req, res) => {
+    arrived();
+    release = () => {
+      if (!res.headersSent) res.setHeader('content-type', 'application/json').end('[]');
+    };
+  });
+  const webApi = await startServiceProcess('web-api', {
+    OIDC_ISSUER: idp.issuer,
+    OIDC_JWKS_URI: idp.jwksUri,
+    ARTICLES_URL: upstream.url,
+    ARTICLES_TIMEOUT_MS: '20000',
+    SHUTDOWN_DRAIN_DELAY_MS: '100',
+  });
+  try {
+    const inFlight = fetch(`${webApi.url}/articles`, {
+      headers: { authorization: `Bearer ${await idp.sign()}` },
+    });
+    await held;
+    const exit = webApi.stop('SIGTERM');
+    // Once the API listener refuses new connections, its drain delay is over.
+    let apiClosed = false;
+    for (let i = 0; i < 200 && !apiClosed; i++) {
+      apiClosed = await fetch(`${webApi.url}/articles`).then(
+        () => false,
+        () => true,
+      );
+      if (!apiClosed) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(apiClosed).toBe(true);
+    expect((await fetch(`${webApi.managementUrl}/health/ready`)).status).toBe(503);
+    release();
+    expect((await inFlight).status).toBe(200);
+    expect(await exit).toBe(0);
+  } finally {
+    release();
+    await webApi.stop();
+    await upstream.close();
+  }
 });

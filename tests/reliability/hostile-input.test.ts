@@ -464,9 +464,9 @@ function expectSafe(response: RawResponse, sent: string) {
 }
 
 describe('hostile requests to web-api each get the right 4xx with a JSON error', () => {
-  it('sends as many hostile requests as the README says it does', async () => {
-    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
-    expect(readme).toContain(`| ${cases.length} hostile requests (`);
+  it('sends as many hostile requests as docs/reliability.md says it does', async () => {
+    const doc = await readFile(new URL('../../docs/reliability.md', import.meta.url), 'utf8');
+    expect(doc).toContain(`| ${cases.length} hostile requests (`);
   });
 
   it.each(cases)('$name → $status $error', async ({ request, status, error }) => {

@@ -6,6 +6,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -117,11 +118,29 @@ describe("the web-app's nginx.conf in nginx", () => {
     expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
   });
 
-  it('answers a missing asset with 404, still with the security headers', async () => {
+  it('answers a missing asset with 404, still with every security header', async () => {
     const response = await fetch(`${base}/assets/missing.js`);
     expect(response.status).toBe(404);
-    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    for (const name of [
+      'content-security-policy',
+      'x-content-type-options',
+      'x-frame-options',
+      'referrer-policy',
+      'cross-origin-opener-policy',
+      'permissions-policy',
+    ])
+      expect(response.headers.get(name), name).toBeTruthy();
     expect(response.headers.get('cache-control')).toBeNull();
+  });
+
+  it('answers a missing config.json with 404, not with the app page', async () => {
+    const config = join(dir, 'html', 'config.json');
+    renameSync(config, `${config}.away`);
+    try {
+      expect((await fetch(`${base}/config.json`)).status).toBe(404);
+    } finally {
+      renameSync(`${config}.away`, config);
+    }
   });
 
   it.each([

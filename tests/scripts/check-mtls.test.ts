@@ -8,12 +8,9 @@ import {
   startSilentCloseListener,
   type Listener,
 } from './lib/listeners.ts';
-import {
-  runningKeycloak,
-  startDevelopmentIdp,
-  startLocalStack,
-  type LocalStack,
-} from './lib/local-stack.ts';
+import { startIdp } from '@cns/dev-idp/testing';
+import { identityProvider, runningKeycloak } from '@cns/test-support';
+import { startLocalStack, type LocalStack } from './lib/local-stack.ts';
 import { run, runScript } from './lib/run-script.ts';
 import { createStubs, pathWithout } from './lib/tool-stubs.ts';
 
@@ -24,7 +21,7 @@ let stack: LocalStack;
 let strictSidecar: Listener;
 let scratch: string;
 beforeAll(async () => {
-  stack = await startLocalStack(runningKeycloak() ?? (await startDevelopmentIdp()));
+  stack = await startLocalStack(await identityProvider(startIdp));
   strictSidecar = await startResetListener();
   scratch = await mkdtemp(join(tmpdir(), 'cns-check-mtls-'));
 });

@@ -11,7 +11,7 @@ export KEYCLOAK_PORT
 trap 'scripts/stop-keycloak.sh' EXIT
 scripts/start-keycloak.sh
 KEYCLOAK_ISSUER="http://localhost:$KEYCLOAK_PORT/auth/realms/quarkus" pnpm exec vitest run \
-  --project scripts tests/scripts/get-token.test.ts tests/scripts/check-mtls.test.ts
+  --project infra:scripts tests/scripts/get-token.test.ts tests/scripts/check-mtls.test.ts
 # Passed: the server's log and pid file are of no further use.
 scripts/stop-keycloak.sh
 trap - EXIT

@@ -2,7 +2,7 @@ import { defineProject } from 'vitest/config';
 
 export default defineProject({
   test: {
-    name: 'scripts',
+    name: 'infra:scripts',
     // Each test runs bash scripts that call curl, openssl or kubectl; the suites start the
     // identity provider and the services as processes.
     testTimeout: 30_000,

@@ -11,7 +11,7 @@ import { articlesRoutes } from './articles-routes.ts';
 
 export interface AppDeps extends Pick<
   ServiceAppOptions,
-  'corsOrigins' | 'rateLimit' | 'trustedProxyHops' | 'metrics'
+  'corsAllowedOrigins' | 'rateLimit' | 'trustedProxyHops' | 'metrics'
 > {
   verifier: TokenVerifier;
   logger: Logger;

@@ -154,8 +154,9 @@ export async function createIdp({ realm, publicUrl, logger }: IdpOptions): Promi
 const postLogout: RequestHandler[] = [
   express.urlencoded({ extended: false, limit: '16kb' }),
   (req, _res, next) => {
-    // A field sent twice arrives as an array: leave it out, so the request is refused as incomplete.
-    const fields = Object.entries(req.body as Record<string, unknown>).filter(
+    // A body that is not a form leaves req.body undefined, and a field sent twice arrives as an
+    // array: leave them out, so the logout page asks for confirmation as it does for a bare GET.
+    const fields = Object.entries((req.body ?? {}) as Record<string, unknown>).filter(
       (entry): entry is [string, string] => typeof entry[1] === 'string',
     );
     req.method = 'GET';

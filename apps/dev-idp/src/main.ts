@@ -1,4 +1,11 @@
-import { createLifecycle, createLogger, exitOnStartupFailure, serve } from '@cns/service-kit';
+import {
+  createLifecycle,
+  createLogger,
+  exitOnStartupFailure,
+  listenOptions,
+  serve,
+  shutDownOnSignals,
+} from '@cns/service-kit';
 import { createIdp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { loadRealm } from './realm.ts';
@@ -12,14 +19,12 @@ try {
   });
   const { app, issuer } = await createIdp({ realm, publicUrl: config.PUBLIC_URL, logger });
   const lifecycle = createLifecycle();
-  const service = await serve(app, { port: config.PORT, host: config.HOST, logger, lifecycle });
+  const service = await serve(app, { ...listenOptions(config), logger, lifecycle });
   logger.info(
     { issuer, accessTokenLifespan: realm.accessTokenLifespan },
     'development IdP ready: log in as alice/alice (role user) or guest/guest (no role)',
   );
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => void service.shutdown());
-  }
+  shutDownOnSignals(service);
 } catch (error) {
   exitOnStartupFailure(error);
 }

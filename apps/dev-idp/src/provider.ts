@@ -428,7 +428,8 @@ async function keycloakDirectGrantRefusal(ctx: KoaContextWithOIDC, next: () => P
   if (
     ctx.oidc?.route === 'token' &&
     ctx.oidc.params?.grant_type === 'password' &&
-    body?.error_description === 'requested grant type is not allowed for this client'
+    ctx.oidc.client?.grantTypeAllowed('password') === false &&
+    body?.error === 'invalid_request'
   ) {
     ctx.body = {
       error: 'unauthorized_client',

@@ -1,10 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createTokenVerifier } from '@cns/auth';
-import { browserSession, decodePayload, passwordGrant } from '@cns/test-support';
+import {
+  browserSession,
+  decodePayload,
+  LOCAL_APP_URL as APP,
+  passwordGrant,
+} from '@cns/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIdp } from '../src/testing.ts';
 
-const APP = 'http://localhost:5173/';
+// What only the development IdP does, or does beyond what keycloak-parity.test.ts checks against
+// Keycloak 26: the realm info document, refresh tokens spent on use, SSO and logout, hostile form
+// input, and its test settings.
+
 const query = (params: Record<string, string>) => new URLSearchParams(params).toString();
 let idp: Awaited<ReturnType<typeof startIdp>>;
 
@@ -20,24 +27,6 @@ async function tokensFor(username: string, extra: Record<string, string> = {}) {
 }
 
 describe('Keycloak URL layout', () => {
-  it('serves discovery with Keycloak endpoint paths', async () => {
-    const response = await fetch(`${idp.issuer}/.well-known/openid-configuration`);
-    const discovery = (await response.json()) as Record<string, unknown>;
-    const oidc = `${idp.issuer}/protocol/openid-connect`;
-    expect(discovery).toMatchObject({
-      issuer: idp.issuer,
-      authorization_endpoint: `${oidc}/auth`,
-      token_endpoint: `${oidc}/token`,
-      jwks_uri: `${oidc}/certs`,
-      userinfo_endpoint: `${oidc}/userinfo`,
-      end_session_endpoint: `${oidc}/logout`,
-      code_challenge_methods_supported: ['S256'],
-    });
-    expect(discovery.grant_types_supported).toEqual(
-      expect.arrayContaining(['authorization_code', 'refresh_token', 'password']),
-    );
-  });
-
   it('serves the realm info document with the public key', async () => {
     const info = (await (await fetch(idp.issuer)).json()) as Record<string, unknown>;
     expect(info).toMatchObject({
@@ -69,107 +58,7 @@ describe('routing matches paths exactly, as Keycloak does', () => {
   });
 });
 
-describe('password grant (the curl labs)', () => {
-  it('answers with the members and order of a Keycloak token response', async () => {
-    const body = await tokensFor('alice');
-    expect(Object.keys(body)).toEqual([
-      'access_token',
-      'expires_in',
-      'refresh_expires_in',
-      'refresh_token',
-      'token_type',
-      'not-before-policy',
-      'session_state',
-      'scope',
-    ]);
-    expect(body).toMatchObject({
-      expires_in: 60,
-      refresh_expires_in: 1800,
-      token_type: 'Bearer',
-      scope: 'profile email',
-    });
-  });
-
-  it('issues an access token that both services accept, with Keycloak claims', async () => {
-    const { access_token: token = '', session_state } = await tokensFor('alice');
-    for (const audience of ['web-api', 'articles']) {
-      const verifier = createTokenVerifier({
-        issuer: idp.issuer,
-        jwksUri: `${idp.issuer}/protocol/openid-connect/certs`,
-        audience,
-        authorizedParties: ['labs-cli'],
-      });
-      const verified = await verifier.verify(token);
-      expect(verified.username).toBe('alice');
-      expect([...verified.roles]).toEqual(['user']);
-    }
-    const claims = decodePayload(token);
-    expect(claims).toMatchObject({
-      iss: idp.issuer,
-      sub: 'eb4123a3-b722-4798-9af5-8957f823657a',
-      aud: ['web-api', 'articles'],
-      typ: 'Bearer',
-      azp: 'labs-cli',
-      sid: session_state,
-      acr: '1',
-      realm_access: { roles: ['user'] },
-      scope: 'profile email',
-      preferred_username: 'alice',
-      name: 'Alice Demo',
-      email: 'alice@example.com',
-      email_verified: true,
-    });
-    expect((claims.exp as number) - (claims.iat as number)).toBe(60);
-    expect(claims).not.toHaveProperty('client_id');
-    expect(claims).not.toHaveProperty('allowed-origins'); // the labs' client has no web origins
-    expect(
-      JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()),
-    ).toMatchObject({ alg: 'RS256', typ: 'JWT' });
-  });
-
-  it('gives admin both roles and leaves realm_access out for guest, like Keycloak', async () => {
-    expect(decodePayload((await tokensFor('admin')).access_token ?? '')).toMatchObject({
-      realm_access: { roles: ['admin', 'user'] },
-    });
-    expect(decodePayload((await tokensFor('guest')).access_token ?? '')).not.toHaveProperty(
-      'realm_access',
-    );
-  });
-
-  it('adds an ID token and openid to the scope when asked for openid', async () => {
-    const body = await tokensFor('alice', { scope: 'openid' });
-    expect(body.scope).toBe('openid profile email');
-    expect(decodePayload(body.id_token ?? '')).toMatchObject({
-      aud: 'labs-cli',
-      sub: 'eb4123a3-b722-4798-9af5-8957f823657a',
-      preferred_username: 'alice',
-    });
-  });
-
-  it('refuses a wrong password with invalid_grant, as Keycloak 26 does', async () => {
-    const response = await passwordGrant(idp.tokenUrl, 'alice', 'wrong');
-    expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({
-      error: 'invalid_grant',
-      error_description: 'Invalid user credentials',
-    });
-  });
-
-  it("refuses it to the web-app's client, as Keycloak does", async () => {
-    const response = await passwordGrant(idp.tokenUrl, 'alice', 'alice', { client_id: 'frontend' });
-    expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({
-      error: 'unauthorized_client',
-      error_description: 'Client not allowed for direct access grants',
-    });
-  });
-
-  it('refuses an unknown client', async () => {
-    const response = await passwordGrant(idp.tokenUrl, 'alice', 'alice', { client_id: 'nope' });
-    expect(response.status).toBe(401);
-    expect(await response.json()).toMatchObject({ error: 'invalid_client' });
-  });
-
+describe('refresh tokens', () => {
   it('issues JWT-shaped refresh tokens that refresh once and then are spent', async () => {
     const { refresh_token: refreshToken = '' } = await tokensFor('alice');
     expect(decodePayload(refreshToken)).toMatchObject({ typ: 'Refresh', azp: 'labs-cli' });
@@ -194,20 +83,9 @@ describe('password grant (the curl labs)', () => {
     expect(replay.status).toBe(400);
     expect(await replay.json()).toMatchObject({ error: 'invalid_grant' });
   });
-
-  it('answers userinfo for a valid openid access token and 401 without one', async () => {
-    const { access_token } = await tokensFor('jdoe', { scope: 'openid' });
-    const response = await fetch(`${idp.issuer}/protocol/openid-connect/userinfo`, {
-      headers: { authorization: `Bearer ${access_token}` },
-    });
-    expect(await response.json()).toMatchObject({ preferred_username: 'jdoe', name: 'John Doe' });
-    const anonymous = await fetch(`${idp.issuer}/protocol/openid-connect/userinfo`);
-    expect(anonymous.status).toBe(401);
-    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="quarkus"');
-  });
 });
 
-describe('browser login: authorization code with PKCE', () => {
+describe('browser sessions', () => {
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
   const authorize = (params: Record<string, string> = {}) =>
@@ -223,24 +101,15 @@ describe('browser login: authorization code with PKCE', () => {
       ...params,
     })}`;
 
-  it('logs in with Keycloak form ids, retries after a wrong password, and ends the session on logout', async () => {
+  it('keeps the session for a second authorization and ends it on logout', async () => {
     const browser = browserSession();
-    const { url: loginUrl, response: loginPage } = await browser.follow(authorize(), APP);
+    const { url: loginUrl } = await browser.follow(authorize(), APP);
     expect(loginUrl).toMatch(/\/auth\/realms\/quarkus\/login-actions\/[\w-]+$/);
-    const form = await loginPage.text();
-    for (const id of ['kc-form-login', 'username', 'password', 'kc-login'])
-      expect(form).toContain(`id="${id}"`);
-    expect(form).toContain('<title>Sign in to Cloud Native Starter</title>');
-
-    const submit = (username: string, password: string) =>
-      browser.submitForm(loginUrl, APP, new URLSearchParams({ username, password }));
-    const failed = await submit('alice', 'wrong');
-    expect(failed.response.status).toBe(200);
-    expect(await failed.response.text()).toMatch(
-      /id="input-error-username"[^>]*>.*Invalid username or password\./s,
+    const { url: callback } = await browser.submitForm(
+      loginUrl,
+      APP,
+      new URLSearchParams({ username: 'alice', password: 'alice' }),
     );
-
-    const { url: callback } = await submit('alice', 'alice');
     const params = new URL(callback).searchParams;
     expect(callback.startsWith(APP)).toBe(true);
     expect(params.get('state')).toBe('state-1');
@@ -375,6 +244,17 @@ describe('browser login: authorization code with PKCE', () => {
     expect(page).not.toContain('<script'); // nothing submits the form for the user
   });
 
+  it('answers a POST logout whose body is not a form like one without fields, not with a 500', async () => {
+    const response = await fetch(`${idp.issuer}/protocol/openid-connect/logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id_token_hint: 'x' }),
+    });
+    expect(response.status).toBe(200);
+    // No session cookie came with it, so there is nothing to confirm: the page logs out at once.
+    expect(await response.text()).toContain('logout/confirm');
+  });
+
   it('answers a login form with a field sent twice as a failed login, not a 500', async () => {
     const browser = browserSession();
     const { url: loginUrl } = await browser.follow(authorize(), APP);
@@ -385,42 +265,6 @@ describe('browser login: authorization code with PKCE', () => {
     );
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('Invalid username or password.');
-  });
-
-  it('refuses an authorization request without PKCE', async () => {
-    const url = authorize({ code_challenge: '', code_challenge_method: '' });
-    const { url: landed } = await browserSession().follow(
-      url.replace(/&code_challenge=&code_challenge_method=/, ''),
-      APP,
-    );
-    expect(new URL(landed).searchParams.get('error')).toBe('invalid_request');
-  });
-
-  it('refuses a redirect URI the realm does not list, without redirecting', async () => {
-    const response = await browserSession().request(
-      authorize({ redirect_uri: 'https://evil.example/' }),
-    );
-    expect(response.status).toBe(400);
-    expect(await response.text()).toContain('redirect_uri');
-  });
-
-  it('allows credentialed CORS for the app origin only', async () => {
-    // A refresh with a spent token: refused, but in the answer the browser is allowed to read.
-    const call = (origin: string) =>
-      fetch(idp.tokenUrl, {
-        method: 'POST',
-        headers: { origin },
-        body: new URLSearchParams({
-          grant_type: 'refresh_token',
-          client_id: 'frontend',
-          refresh_token: 'spent',
-        }),
-      });
-    const allowed = await call('http://localhost:5173');
-    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
-    expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
-    const denied = await call('https://evil.example');
-    expect(denied.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
 

@@ -13,7 +13,7 @@ import { webApiRoutes } from './web-api-routes.ts';
 
 export interface AppDeps extends Pick<
   ServiceAppOptions,
-  'corsOrigins' | 'rateLimit' | 'trustedProxyHops' | 'metrics'
+  'corsAllowedOrigins' | 'rateLimit' | 'trustedProxyHops' | 'metrics'
 > {
   verifier: TokenVerifier;
   articles: ArticlesClient;

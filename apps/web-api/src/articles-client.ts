@@ -1,6 +1,7 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { parseArticles, type Article } from '@cns/articles-contract';
+import { boundedGet, type BoundedAnswer } from '@cns/bounded-get';
 import { HttpError } from '@cns/service-kit';
 import { memoizeLast } from './memoize-last.ts';
 
@@ -34,16 +35,9 @@ export interface ArticlesClient {
 /** A list of ten articles is about 1.5 KiB; a megabyte is not a list of articles. */
 const MAX_RESPONSE_BYTES = 1_048_576;
 
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
-
 /**
  * Calls the articles service over keep-alive connections (no TCP handshake per request) with a
- * hard deadline, so a slow upstream can never hang a caller. Node's own HTTP client is enough here
- * and keeps a second HTTP stack (and its memory) out of the process.
+ * hard deadline, so a slow upstream can never hang a caller, and a bound on the answer's size.
  */
 export function createArticlesClient(options: ArticlesClientOptions): ArticlesClient {
   const base = new URL(options.baseUrl);
@@ -55,9 +49,6 @@ export function createArticlesClient(options: ArticlesClientOptions): ArticlesCl
     // Reuse the most recently used connection: the rest may idle out and close.
     scheduling: 'lifo',
   });
-  const send = secure ? httpsRequest : httpRequest;
-
-  const target = { protocol: base.protocol, hostname: base.hostname, port: base.port, agent };
   // articles answers every caller with the same list: check each distinct answer once, and
   // compare answers as bytes, which is cheaper than decoding them.
   const parseList = memoizeLast(
@@ -68,49 +59,17 @@ export function createArticlesClient(options: ArticlesClientOptions): ArticlesCl
     (last, next) => last.equals(next),
   );
 
-  const get = (path: string, headers: Record<string, string>) =>
-    new Promise<Answer>((resolve, reject) => {
-      const fail = (error: Error) => {
-        clearTimeout(deadline);
-        reject(error);
-      };
-      const outgoing = send({ ...target, path, headers }, (response) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        response.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size <= MAX_RESPONSE_BYTES) chunks.push(chunk);
-          else
-            response.destroy(
-              new RangeError(`articles response larger than ${MAX_RESPONSE_BYTES} bytes`),
-            );
-        });
-        response.on('error', fail);
-        response.on('close', () => {
-          if (!response.complete) fail(new Error('articles closed the connection mid-response'));
-        });
-        response.on('end', () => {
-          clearTimeout(deadline);
-          const body = Buffer.concat(chunks);
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body });
-        });
-      });
-      // A timer per call rather than an AbortSignal per call: the signal costs an event target,
-      // a listener on the request and a timer of its own.
-      const deadline = setTimeout(() => {
-        reject(new DOMException(`no answer within ${options.timeoutMs} ms`, 'TimeoutError'));
-        outgoing.destroy();
-      }, options.timeoutMs);
-      outgoing.on('error', fail);
-      outgoing.end();
-    });
-
   return {
     async list({ authorization, amount, traceHeaders }) {
       const path = `${basePath}/articles${amount === undefined ? '' : `?amount=${amount}`}`;
       try {
         const headers = { ...traceHeaders, accept: 'application/json', authorization };
-        const answer = await get(path, headers);
+        const answer = await boundedGet(new URL(path, base), {
+          maxBytes: MAX_RESPONSE_BYTES,
+          headers,
+          timeoutMs: options.timeoutMs,
+          agent,
+        });
         if (answer.status === 200) return parseList(answer.body);
         throw rejection(answer);
       } catch (error) {
@@ -129,7 +88,7 @@ export function createArticlesClient(options: ArticlesClientOptions): ArticlesCl
  * status. 429 means articles is busy, not that the caller sent too much: 503 with its Retry-After.
  * Anything else is the upstream's failure, not the caller's.
  */
-function rejection({ status, headers, body }: Answer): HttpError {
+function rejection({ status, headers, body }: BoundedAnswer): HttpError {
   if (status === 429) {
     const retryAfter = headers['retry-after'];
     return new HttpError(503, 'upstream_busy', 'articles service is busy; retry later', {

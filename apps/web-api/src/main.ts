@@ -1,12 +1,25 @@
 import { createTokenVerifier } from '@cns/auth';
-import { runService } from '@cns/service-kit';
+import {
+  appOptions,
+  createLifecycle,
+  createLogger,
+  createManagementApp,
+  createMetrics,
+  exitOnStartupFailure,
+  listenOptions,
+  serve,
+  shutDownOnSignals,
+  warmUp,
+} from '@cns/service-kit';
 import { createApp } from './app.ts';
 import { createArticlesClient } from './articles-client.ts';
 import { loadConfig } from './config.ts';
 import { exchangeCallerToken, forwardCallerToken } from './relay.ts';
 import { createTokenExchange } from './token-exchange.ts';
 
-await runService('web-api', loadConfig, (config, context) => {
+try {
+  const config = loadConfig();
+  const logger = createLogger({ service: 'web-api', level: config.LOG_LEVEL });
   const verifier = createTokenVerifier({
     issuer: config.OIDC_ISSUER,
     jwksUri: config.OIDC_JWKS_URI,
@@ -30,9 +43,39 @@ await runService('web-api', loadConfig, (config, context) => {
           }),
         )
       : forwardCallerToken;
-  return {
-    app: createApp({ verifier, articles, relay, ...context }),
-    warmUp: () => verifier.loadKeys(),
+  const lifecycle = createLifecycle();
+  const metrics = createMetrics('web-api');
+  const app = createApp({
+    verifier,
+    articles,
+    relay,
+    logger,
+    lifecycle,
+    metrics,
+    ...appOptions(config),
+  });
+  const service = await serve(app, {
+    ...listenOptions(config),
+    logger,
+    lifecycle,
+    metrics,
     onClose: () => articles.close(),
-  };
-});
+  });
+  // Health and metrics on a port of their own, which no Service or ingress route exposes.
+  const managementLogger = logger.child({ listener: 'management' });
+  const management = await serve(
+    createManagementApp({ logger: managementLogger, lifecycle, metrics }),
+    // No drain delay of its own: it closes after the API listener, answering readiness 503 till then.
+    {
+      port: config.MANAGEMENT_PORT,
+      host: config.HOST,
+      logger: managementLogger,
+      lifecycle,
+      metrics,
+    },
+  );
+  warmUp(logger, () => verifier.loadKeys());
+  shutDownOnSignals(service, management);
+} catch (error) {
+  exitOnStartupFailure(error);
+}

@@ -9,9 +9,10 @@ const matches = (pattern: string) => {
 
 // W3C Trace Context §3.2: version-traceid-parentid-flags, lower-case hex; version ff is invalid.
 const TRACEPARENT = /^(?!ff)[\da-f]{2}-(?!0{32})[\da-f]{32}-(?!0{16})[\da-f]{16}-[\da-f]{2}$/;
-// W3C Trace Context §3.3: up to 32 members `key=value`, separated by commas and optional spaces.
+// W3C Trace Context §3.3: up to 32 members `key=value`, separated by commas and optional spaces;
+// keys are lower case.
 const TRACESTATE_MEMBER =
-  /^(?:[a-z][\w\-*/]{0,255}|[a-z\d][\w\-*/]{0,240}@[a-z][\w\-*/]{0,13})=[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/;
+  /^(?:[a-z][a-z\d_\-*/]{0,255}|[a-z\d][a-z\d_\-*/]{0,240}@[a-z][a-z\d_\-*/]{0,13})=[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/;
 // "Vendors SHOULD propagate at least 512 characters" (§3.3.1.5); we relay no more than that.
 const MAX_TRACESTATE_LENGTH = 512;
 const MAX_TRACESTATE_MEMBERS = 32;

@@ -163,6 +163,11 @@ describe('GET /articles through web-api and articles', () => {
       'tracestate',
       { traceparent, tracestate: 'congo=t61rcWkgMzE,<script>' },
     ],
+    [
+      'a tracestate key in upper case',
+      'tracestate',
+      { traceparent, tracestate: 'congo=t61rcWkgMzE,aBC=1' },
+    ],
     ['a b3 header of arbitrary text', 'b3', { b3: 'x'.repeat(2_000) }],
     ['an x-b3-traceid that is not hex', 'x-b3-traceid', { 'x-b3-traceid': 'not-a-trace-id' }],
     ['an x-b3-sampled other than 0 or 1', 'x-b3-sampled', { 'x-b3-sampled': 'maybe' }],

@@ -17,8 +17,4 @@ export {
   type RemoteTokenVerifier,
   type TokenVerifier,
 } from './token-verifier.ts';
-export {
-  ASYMMETRIC_ALGORITHMS,
-  type AsymmetricAlgorithm,
-  type TokenVerifierOptions,
-} from './verifier-options.ts';
+export { type TokenVerifierOptions } from './verifier-options.ts';

@@ -18,6 +18,14 @@ import { fetchKeys } from './fetch-keys.ts';
 import { createVerifiedTokenCache } from './verified-token-cache.ts';
 import { resolveVerifierOptions, type TokenVerifierOptions } from './verifier-options.ts';
 
+/**
+ * Keycloak signs access tokens with RS256 unless a realm says otherwise, and ours does not: one
+ * asymmetric algorithm, so neither HMAC with a public key nor `none` can pass.
+ */
+const ALGORITHMS = ['RS256'];
+/** The JOSE header `typ` Keycloak sets on access tokens (its ID and refresh tokens differ). */
+const TOKEN_TYPE = 'JWT';
+
 /** Verifies a compact JWS access token; the seam services take as a dependency. */
 export interface TokenVerifier {
   /** @throws TokenVerificationError with a stable `reason`. */
@@ -58,8 +66,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): RemoteTokenV
   const verifyOptions = {
     issuer: resolved.issuer,
     audience: resolved.audience,
-    algorithms: [...resolved.algorithms],
-    typ: resolved.tokenType,
+    algorithms: ALGORITHMS,
+    typ: TOKEN_TYPE,
     clockTolerance: resolved.clockToleranceSeconds,
     requiredClaims: ['exp', 'iat', 'sub'],
   };

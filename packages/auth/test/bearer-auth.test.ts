@@ -509,7 +509,6 @@ describe('options are checked at boot', () => {
     ['a relative issuer', { issuer: '/realms/q' }, /issuer must be an absolute URL/],
     ['a non-http JWKS URI', { jwksUri: 'file:///etc/keys' }, /jwksUri must be an http\(s\) URL/],
     ['an empty audience', { audience: [] }, /audience must be/],
-    ['a symmetric algorithm', { algorithms: ['HS256' as 'RS256'] }, /asymmetric/],
     ['a huge clock tolerance', { clockToleranceSeconds: 3600 }, /clockToleranceSeconds/],
   ])('rejects %s', (_case, override, message) => {
     expect(() => createTokenVerifier({ ...base, ...override })).toThrow(message);

@@ -4,7 +4,7 @@ import {
   withTamperedPayload,
   type TestIssuer,
 } from '@cns/test-support';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTokenVerifier, TokenVerificationError, toAccessToken } from '../src/index.ts';
 import { createVerifiedTokenCache } from '../src/verified-token-cache.ts';
 
@@ -14,7 +14,11 @@ beforeAll(async () => {
 });
 afterAll(() => idp.close());
 
-/** A verifier whose key set is always due for a refresh: every full verification asks the IdP. */
+/**
+ * A verifier whose key set is stale a millisecond after each fetch, so that after
+ * {@link aSecondLater} a full verification asks the IdP again. The clock is faked: on a fast machine
+ * two verifications run within the same millisecond, and the keys would still count as fresh.
+ */
 const verifierThatAsksEveryTime = (verifiedTokenCacheSize?: number) =>
   createTokenVerifier({
     issuer: idp.issuer,
@@ -23,14 +27,25 @@ const verifierThatAsksEveryTime = (verifiedTokenCacheSize?: number) =>
     jwksCacheMaxAgeMs: 1,
     verifiedTokenCacheSize,
   });
+const aSecondLater = () => vi.setSystemTime(Date.now() + 1000);
 
 describe('the verified-token cache', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('answers a repeated token without verifying it again', async () => {
     const verifier = verifierThatAsksEveryTime();
     const token = await idp.sign();
     const first = await verifier.verify(token);
     const before = idp.jwksRequests;
-    for (let i = 0; i < 5; i++) expect(await verifier.verify(token)).toBe(first);
+    for (let i = 0; i < 5; i++) {
+      aSecondLater();
+      expect(await verifier.verify(token)).toBe(first);
+    }
     expect(idp.jwksRequests).toBe(before);
   });
 
@@ -39,26 +54,22 @@ describe('the verified-token cache', () => {
     const token = await idp.sign();
     await verifier.verify(token);
     const before = idp.jwksRequests;
+    aSecondLater();
     await verifier.verify(token);
     expect(idp.jwksRequests).toBe(before + 1);
   });
 
   it('never answers for a token at or after its exp', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    try {
-      const verifier = createTokenVerifier({
-        issuer: idp.issuer,
-        jwksUri: idp.jwksUri,
-        audience: 'articles',
-        clockToleranceSeconds: 0,
-      });
-      const token = await idp.sign({}, { expiresInSeconds: 10 });
-      await verifier.verify(token);
-      vi.setSystemTime(Date.now() + 10_000);
-      await expect(verifier.verify(token)).rejects.toMatchObject({ reason: 'token_expired' });
-    } finally {
-      vi.useRealTimers();
-    }
+    const verifier = createTokenVerifier({
+      issuer: idp.issuer,
+      jwksUri: idp.jwksUri,
+      audience: 'articles',
+      clockToleranceSeconds: 0,
+    });
+    const token = await idp.sign({}, { expiresInSeconds: 10 });
+    await verifier.verify(token);
+    vi.setSystemTime(Date.now() + 10_000);
+    await expect(verifier.verify(token)).rejects.toMatchObject({ reason: 'token_expired' });
   });
 
   it('keys on the exact token: a tampered copy of a cached token is verified, and refused', async () => {

@@ -5,8 +5,8 @@ import type { RequestHandler } from 'express';
  * from its own origin behind the ingress, so the list is empty unless a page elsewhere needs it.
  * Credentials (cookies) are never allowed: callers send a bearer token.
  */
-export function cors(allowedOrigins: readonly string[]): RequestHandler {
-  const allowed = new Set(allowedOrigins);
+export function cors(corsAllowedOrigins: readonly string[]): RequestHandler {
+  const allowed = new Set(corsAllowedOrigins);
   return (req, res, next) => {
     if (allowed.size === 0) return next();
     res.vary('Origin');

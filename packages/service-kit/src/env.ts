@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit.ts';
 
 /** A TCP port, with the service's default; 0 picks a free one (tests). */
 export const port = (fallback: number) =>
@@ -43,15 +44,63 @@ export const serviceEnv = {
     ),
   ),
   /** Sustained requests per second per client address (see TRUSTED_PROXY_HOPS); 0: off. */
-  RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).max(1_000_000).default(50),
+  RATE_LIMIT_PER_SECOND: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000)
+    .default(DEFAULT_RATE_LIMIT.perSecond),
   /** Requests a client may send at once before the sustained rate applies. */
-  RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_RATE_LIMIT.burst),
   /**
    * Proxies in front of the service whose `X-Forwarded-For` entries are trusted to name the client:
    * 0 takes the connection's address; 1 behind Istio's ingress gateway and sidecar.
    */
   TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
 };
+
+/** The shared variables, parsed: what {@link serviceEnv} yields. */
+export type ServiceEnv = z.output<z.ZodObject<typeof serviceEnv>>;
+
+/**
+ * The service app's options from the shared variables, each the variable's name in camelCase.
+ *
+ * @example
+ * ```ts
+ * createServiceApp({ service, logger, lifecycle, routes, ...appOptions(config) })
+ * ```
+ */
+export function appOptions(
+  config: Pick<
+    ServiceEnv,
+    'CORS_ALLOWED_ORIGINS' | 'RATE_LIMIT_PER_SECOND' | 'RATE_LIMIT_BURST' | 'TRUSTED_PROXY_HOPS'
+  >,
+): { corsAllowedOrigins: string[]; rateLimit: RateLimitOptions; trustedProxyHops: number } {
+  return {
+    corsAllowedOrigins: config.CORS_ALLOWED_ORIGINS,
+    rateLimit: { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST },
+    trustedProxyHops: config.TRUSTED_PROXY_HOPS,
+  };
+}
+
+/**
+ * Where and how {@link serve} listens, from `PORT`, `HOST` and `SHUTDOWN_DRAIN_DELAY_MS`.
+ *
+ * @example
+ * ```ts
+ * const service = await serve(app, { ...listenOptions(config), logger, lifecycle })
+ * ```
+ */
+export function listenOptions(
+  config: Pick<ServiceEnv, 'HOST'> &
+    Partial<Pick<ServiceEnv, 'SHUTDOWN_DRAIN_DELAY_MS'>> & { PORT: number },
+): { port: number; host: string; shutdownDrainDelayMs: number } {
+  return {
+    port: config.PORT,
+    host: config.HOST,
+    shutdownDrainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS ?? 0,
+  };
+}
 
 /** The configuration is unusable; the message lists every problem, one per line. */
 export class ConfigError extends Error {
@@ -78,17 +127,4 @@ export function parseEnv<Schema extends z.ZodType>(
     return `  ${issue.path.join('.') || '(root)'}: ${message}`;
   });
   throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
-}
-
-/**
- * Ends a process that could not start: one clear line for a {@link ConfigError}, the stack for
- * anything else. Exit code 78 is `EX_CONFIG` from sysexits.h.
- */
-export function exitOnStartupFailure(error: unknown): never {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-    process.exit(78);
-  }
-  console.error(error);
-  process.exit(1);
 }

@@ -10,6 +10,9 @@ export interface RateLimitOptions {
   maxClients?: number;
 }
 
+/** 50 requests per second per client address, in bursts of up to 100. */
+export const DEFAULT_RATE_LIMIT = { perSecond: 50, burst: 100 } as const satisfies RateLimitOptions;
+
 interface Bucket {
   tokens: number;
   updated: number;

@@ -11,7 +11,7 @@ export interface ServeOptions {
   logger: Logger;
   lifecycle: Lifecycle;
   /** Time between failing readiness and closing the listener. Default 0. */
-  drainDelayMs?: number;
+  shutdownDrainDelayMs?: number;
   /** In-flight requests get this long to finish before their connections are cut. Default 10 s. */
   shutdownTimeoutMs?: number;
   /** Counts the requests Node's parser refuses; they never reach the app's own metrics. */
@@ -41,7 +41,7 @@ export interface RunningService {
  * ```
  */
 export async function serve(app: RequestListener, options: ServeOptions): Promise<RunningService> {
-  const { logger, lifecycle, drainDelayMs = 0, shutdownTimeoutMs = 10_000 } = options;
+  const { logger, lifecycle, shutdownDrainDelayMs = 0, shutdownTimeoutMs = 10_000 } = options;
   const server = createServer(app);
   // Outlive the keep-alive of proxies in front so they close idle connections first: the
   // DestinationRules in istio/ give Envoy 60 s, and cloud load balancers commonly use 60 s.
@@ -68,9 +68,9 @@ export async function serve(app: RequestListener, options: ServeOptions): Promis
   let closing: Promise<void> | undefined;
   const shutdown = () => {
     closing ??= (async () => {
-      logger.info({ drainDelayMs }, 'shutting down');
+      logger.info({ shutdownDrainDelayMs }, 'shutting down');
       lifecycle.drain();
-      await delay(drainDelayMs);
+      await delay(shutdownDrainDelayMs);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = setTimeout(() => {

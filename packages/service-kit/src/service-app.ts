@@ -5,7 +5,7 @@ import { errorHandler, notFound } from './error-handler.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import { rateLimit, type RateLimitOptions } from './rate-limit.ts';
+import { DEFAULT_RATE_LIMIT, rateLimit, type RateLimitOptions } from './rate-limit.ts';
 import { requestContext } from './request-context.ts';
 import { securityHeaders } from './security-headers.ts';
 import { strictApp } from './strict-router.ts';
@@ -26,8 +26,8 @@ export interface ServiceAppOptions {
   /** The service's own routes; build them with {@link strictRouter}. */
   routes: Router;
   /** Origins allowed to call from a browser on another origin. Default: none. */
-  corsOrigins?: readonly string[];
-  /** Per-client limit on every request. Default: 50/s, bursts of 100. */
+  corsAllowedOrigins?: readonly string[];
+  /** Per-client limit on every request. Default: {@link DEFAULT_RATE_LIMIT}. */
   rateLimit?: RateLimitOptions;
   /**
    * How many proxies in front of the service append to `X-Forwarded-For`, so `req.ip` (and the rate
@@ -58,9 +58,9 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.set('trust proxy', options.trustedProxyHops ?? 0);
   app.use(requestContext(logger, lifecycle, metrics));
   app.use(securityHeaders);
-  app.use(cors(options.corsOrigins ?? []));
+  app.use(cors(options.corsAllowedOrigins ?? []));
   app.use(rejectLargeBodies(MAX_BODY_BYTES));
-  app.use(rateLimit(options.rateLimit ?? { perSecond: 50, burst: 100 }));
+  app.use(rateLimit(options.rateLimit ?? DEFAULT_RATE_LIMIT));
   app.use(routes);
   app.use(notFound);
   app.use(errorHandler(logger));

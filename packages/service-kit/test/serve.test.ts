@@ -14,7 +14,7 @@ import {
 
 const logger = createLogger({ service: 'test', level: 'silent' });
 
-async function startService(drainDelayMs = 0) {
+async function startService(shutdownDrainDelayMs = 0) {
   const lifecycle = createLifecycle();
   let release: () => void = () => undefined;
   let arrive: () => void = () => undefined;
@@ -25,10 +25,16 @@ async function startService(drainDelayMs = 0) {
     res.json({ done: true });
   });
   const app = createServiceApp({ service: 'test', logger, lifecycle, routes });
-  const service = await serve(app, { port: 0, host: '127.0.0.1', logger, lifecycle, drainDelayMs });
+  const service = await serve(app, {
+    port: 0,
+    host: '127.0.0.1',
+    logger,
+    lifecycle,
+    shutdownDrainDelayMs,
+  });
   const management = await serve(
     createManagementApp({ logger, lifecycle, metrics: createMetrics('test') }),
-    { port: 0, host: '127.0.0.1', logger, lifecycle, drainDelayMs },
+    { port: 0, host: '127.0.0.1', logger, lifecycle, shutdownDrainDelayMs },
   );
   const shutdown = () => Promise.all([service.shutdown(), management.shutdown()]);
   return { service, management, shutdown, arrived, release: () => release() };

@@ -136,7 +136,7 @@ describe('CORS', () => {
   });
 
   it('allows configured origins only, with a preflight for the Authorization header', async () => {
-    const { url } = await start({ corsOrigins: ['https://app.example'] });
+    const { url } = await start({ corsAllowedOrigins: ['https://app.example'] });
     const preflight = await fetch(`${url}/items/1`, {
       method: 'OPTIONS',
       headers: {
@@ -209,7 +209,7 @@ describe('the management port', () => {
     }
   });
 
-  it('answers readiness 503 once draining, and an unknown path with a JSON 404', async () => {
+  it('answers readiness 503 once draining, and other spellings of its paths with 404', async () => {
     const lifecycle = createLifecycle();
     const { logger } = logSink();
     const management = await listen(
@@ -219,7 +219,12 @@ describe('the management port', () => {
     lifecycle.drain();
     expect((await fetch(`${management.url}/health/ready`)).status).toBe(503);
     expect((await fetch(`${management.url}/health/live`)).status).toBe(200);
-    expect((await fetch(`${management.url}/METRICS`)).status).toBe(404);
+    for (const path of ['/METRICS', '/metrics/', '/Health/Ready', '/health/ready/']) {
+      expect({ path, status: (await fetch(`${management.url}${path}`)).status }).toEqual({
+        path,
+        status: 404,
+      });
+    }
   });
 });
 

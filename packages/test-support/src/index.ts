@@ -1,3 +1,11 @@
+export {
+  elementIds,
+  formAction,
+  LOCAL_APP_URL,
+  startLogin,
+  type LoginPage,
+  type LoginResult,
+} from './browser-login.ts';
 export { browserSession, type BrowserSession } from './browser-session.ts';
 export {
   decodePayload,
@@ -6,8 +14,16 @@ export {
   unsignedToken,
   withTamperedPayload,
 } from './hostile-tokens.ts';
+export {
+  accessToken,
+  developmentIdp,
+  identityProvider,
+  runningKeycloak,
+  type IdentityProvider,
+} from './identity-provider.ts';
 export { listen, type Listening } from './listen.ts';
 export { passwordGrant } from './password-grant.ts';
+export { startServiceProcess, type ServiceProcess } from './service-process.ts';
 export {
   createSigningKey,
   startTestIssuer,

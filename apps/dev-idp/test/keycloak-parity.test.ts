@@ -1,13 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { createTokenVerifier } from '@cns/auth';
-import { decodePayload, passwordGrant } from '@cns/test-support';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP, elementIds, startLogin } from './browser-login.ts';
 import {
+  decodePayload,
+  developmentIdp,
+  elementIds,
+  LOCAL_APP_URL as APP,
+  passwordGrant,
   runningKeycloak,
-  startDevelopmentIdp,
+  startLogin,
   type IdentityProvider,
-} from './identity-provider.ts';
+} from '@cns/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REALM_FILE, startIdp } from '../src/testing.ts';
 
 // What Keycloak 26 does, as measured against a real Keycloak importing our realm. Every identity
 // provider the app may meet must do the same: the development IdP always, and Keycloak itself
@@ -59,8 +63,7 @@ const BOTH_APIS: unknown = expect.toSatisfy(
 // Keycloak's brute-force detection locks a user for a minute after two failures within a second,
 // so each test that fails a login uses its own user.
 
-const realmFile = new URL('../../k8s/keycloak/quarkus-realm.json', import.meta.url);
-const realm = JSON.parse(await readFile(realmFile, 'utf8')) as {
+const realm = JSON.parse(await readFile(REALM_FILE, 'utf8')) as {
   users: { id: string; username: string }[];
 };
 const userId = (username: string) => realm.users.find((user) => user.username === username)?.id;
@@ -74,7 +77,7 @@ const header = (jwt: string) =>
 const keycloak = runningKeycloak();
 const idps: IdentityProvider[] = [];
 beforeAll(async () => {
-  idps.push(await startDevelopmentIdp());
+  idps.push(developmentIdp(await startIdp()));
   if (keycloak) idps.push(keycloak);
 });
 afterAll(() => Promise.all(idps.map((idp) => idp.close())));

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { browserSession } from '@cns/test-support';
+import { browserSession } from './browser-session.ts';
 import type { IdentityProvider } from './identity-provider.ts';
 
 /** The web-app's local origin, one of the realm's exact redirect URIs for `frontend`. */
-export const APP = 'http://localhost:5173/';
+export const LOCAL_APP_URL = 'http://localhost:5173/';
 
 export interface LoginPage {
   status: number;
@@ -24,7 +24,7 @@ export async function startLogin(idp: IdentityProvider, params: Record<string, s
   const nonce = randomBytes(8).toString('hex');
   const query = Object.entries({
     client_id: 'frontend',
-    redirect_uri: APP,
+    redirect_uri: LOCAL_APP_URL,
     response_type: 'code',
     scope: 'openid',
     state: randomBytes(8).toString('hex'),
@@ -34,7 +34,7 @@ export async function startLogin(idp: IdentityProvider, params: Record<string, s
     ...params,
   }).filter(([, value]) => value !== '');
   const authorizeUrl = `${idp.issuer}/protocol/openid-connect/auth?${new URLSearchParams(query).toString()}`;
-  const { url, response } = await browser.follow(authorizeUrl, APP);
+  const { url, response } = await browser.follow(authorizeUrl, LOCAL_APP_URL);
   let current: LoginPage = { status: response.status, html: await response.text() };
   let at = url;
 
@@ -52,10 +52,10 @@ export async function startLogin(idp: IdentityProvider, params: Record<string, s
       const action = new URL(formAction(current.html), at).href;
       const result = await browser.submitForm(
         action,
-        APP,
+        LOCAL_APP_URL,
         new URLSearchParams({ username, password, credentialId: '' }),
       );
-      if (result.url.startsWith(APP)) return { callback: new URL(result.url) };
+      if (result.url.startsWith(LOCAL_APP_URL)) return { callback: new URL(result.url) };
       at = result.url;
       current = { status: result.response.status, html: await result.response.text() };
       return { page: current };
@@ -69,7 +69,7 @@ export async function startLogin(idp: IdentityProvider, params: Record<string, s
           grant_type: 'authorization_code',
           client_id: 'frontend',
           code: callback.searchParams.get('code') ?? '',
-          redirect_uri: APP,
+          redirect_uri: LOCAL_APP_URL,
           code_verifier: verifier,
         }),
       });

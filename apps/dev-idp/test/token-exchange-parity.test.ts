@@ -1,11 +1,13 @@
-import { decodePayload } from '@cns/test-support';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import {
   accessToken,
+  decodePayload,
+  developmentIdp,
   runningKeycloak,
-  startDevelopmentIdp,
   type IdentityProvider,
-} from './identity-provider.ts';
+} from '@cns/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startIdp } from '../src/testing.ts';
 
 // Keycloak 26's standard token exchange (RFC 8693) as measured against a real Keycloak importing
 // our realm; the development IdP must answer the same. `pnpm test:keycloak` adds Keycloak itself.
@@ -22,11 +24,21 @@ const EXCHANGE_RESPONSE_MEMBERS = [
   'token_type',
 ];
 
+// Each IdP with the secret of the realm's client web-api: a fresh one for the development IdP;
+// for Keycloak the one it imported the realm with (scripts/test-keycloak.sh sets both).
+type WithSecret = IdentityProvider & { webApiSecret: string };
 const keycloak = runningKeycloak();
-const idps: IdentityProvider[] = [];
+const idps: WithSecret[] = [];
 beforeAll(async () => {
-  idps.push(await startDevelopmentIdp());
-  if (keycloak) idps.push(keycloak);
+  const secret = randomBytes(24).toString('base64url');
+  const started = await startIdp({ variables: { WEB_API_CLIENT_SECRET: secret } });
+  idps.push({ ...developmentIdp(started), webApiSecret: secret });
+  if (keycloak) {
+    const keycloakSecret = process.env.WEB_API_CLIENT_SECRET;
+    if (!keycloakSecret)
+      throw new Error('KEYCLOAK_ISSUER needs WEB_API_CLIENT_SECRET, as Keycloak has it');
+    idps.push({ ...keycloak, webApiSecret: keycloakSecret });
+  }
 });
 afterAll(() => Promise.all(idps.map((idp) => idp.close())));
 
@@ -35,7 +47,7 @@ const basic = (id: string, secret: string) =>
 
 /** web-api's exchange request, with fields replaced or left out (`undefined`). */
 function exchange(
-  idp: IdentityProvider,
+  idp: WithSecret,
   fields: Record<string, string | undefined>,
   authorization = basic('web-api', idp.webApiSecret),
 ) {

@@ -1,19 +1,30 @@
+import { randomBytes } from 'node:crypto';
 import { createApp as createArticles } from '@cns/articles/app';
 import { createTokenVerifier } from '@cns/auth';
+import { startIdp } from '@cns/dev-idp/testing';
 import { createLogger } from '@cns/service-kit';
-import { decodePayload, listen, type Listening } from '@cns/test-support';
+import {
+  accessToken,
+  decodePayload,
+  identityProvider,
+  listen,
+  type IdentityProvider,
+  type Listening,
+} from '@cns/test-support';
 import { createApp as createWebApi } from '@cns/web-api/app';
 import { createArticlesClient } from '@cns/web-api/articles-client';
 import { exchangeCallerToken } from '@cns/web-api/relay';
 import { createTokenExchange, type TokenExchangeOptions } from '@cns/web-api/token-exchange';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { accessToken, identityProvider, type IdentityProvider } from './identity-provider.ts';
 
 // The chain in exchange mode (RELAY_MODE=exchange): web-api trades the caller's token at the IdP
 // for one meant for articles, and articles accepts nothing else. The IdP's token endpoint is
 // reached through a relay on a port of its own, which counts the exchanges and can go down.
 const logger = createLogger({ service: 'stack-test', level: 'silent' });
 let idp: IdentityProvider;
+// The secret of the realm's client web-api: Keycloak's from the environment (scripts/test-keycloak.sh),
+// or a fresh one for the development IdP.
+let webApiSecret: string;
 let tokenRelay: Listening;
 let exchanges = 0;
 let articles: Listening;
@@ -25,14 +36,19 @@ let seenByArticles: string[] = [];
 const exchangeOptions = (overrides: Partial<TokenExchangeOptions> = {}): TokenExchangeOptions => ({
   tokenEndpoint: `${tokenRelay.url}/token`,
   clientId: 'web-api',
-  clientSecret: idp.webApiSecret,
+  clientSecret: webApiSecret,
   audience: 'articles',
   timeoutMs: 2_000,
   ...overrides,
 });
 
 beforeAll(async () => {
-  idp = await identityProvider();
+  const fresh = randomBytes(24).toString('base64url');
+  idp = await identityProvider(() => startIdp({ variables: { WEB_API_CLIENT_SECRET: fresh } }));
+  const fromEnvironment = process.env.WEB_API_CLIENT_SECRET;
+  if (idp.name === 'keycloak' && !fromEnvironment)
+    throw new Error('KEYCLOAK_ISSUER needs WEB_API_CLIENT_SECRET, as Keycloak has it');
+  webApiSecret = idp.name === 'keycloak' ? (fromEnvironment ?? '') : fresh;
   tokenRelay = await listen((req, res) => {
     exchanges += 1;
     const chunks: Buffer[] = [];

@@ -1,0 +1,1 @@
+export { boundedGet, type BoundedAnswer, type BoundedGetOptions } from './bounded-get.ts';
