@@ -53,17 +53,20 @@ beforeAll(async () => {
     exchanges += 1;
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', async () => {
-      const answer = await fetch(idp.tokenUrl, {
-        method: 'POST',
-        headers: {
-          authorization: req.headers.authorization ?? '',
-          'content-type': req.headers['content-type'] ?? '',
-        },
-        body: Buffer.concat(chunks),
-      });
-      res.writeHead(answer.status, { 'content-type': 'application/json' });
-      res.end(await answer.text());
+    req.on('end', () => {
+      const relayed = async () => {
+        const answer = await fetch(idp.tokenUrl, {
+          method: 'POST',
+          headers: {
+            authorization: req.headers.authorization ?? '',
+            'content-type': req.headers['content-type'] ?? '',
+          },
+          body: Buffer.concat(chunks),
+        });
+        res.writeHead(answer.status, { 'content-type': 'application/json' });
+        res.end(await answer.text());
+      };
+      relayed().catch(() => res.writeHead(502).end());
     });
   });
   const verifier = (audience: string, authorizedParties: string[]) =>

@@ -146,9 +146,11 @@ export function createProvider({ realm, issuer, basePath, signingKey }: Provider
           const { AuthorizationCode, RefreshToken } = ctx.oidc.entities;
           const authTime = AuthorizationCode?.authTime ?? RefreshToken?.authTime;
           // A token exchange names the audience it was asked for, not all of the client's.
-          const extra = ('extra' in token ? token.extra : undefined) as
-            Record<string, unknown> | undefined;
-          const audiences = extra?.[EXCHANGE_AUDIENCE];
+          const requested: unknown =
+            'extra' in token ? token.extra?.[EXCHANGE_AUDIENCE] : undefined;
+          const audiences = Array.isArray(requested)
+            ? requested.filter((audience): audience is string => typeof audience === 'string')
+            : undefined;
           parts.header = { typ: 'JWT' };
           parts.payload = {
             exp,
@@ -159,9 +161,7 @@ export function createProvider({ realm, issuer, basePath, signingKey }: Provider
             sub,
             ...keycloakAccessTokenClaims({
               user,
-              client: Array.isArray(audiences)
-                ? { ...client, audiences: audiences as string[] }
-                : client,
+              client: audiences ? { ...client, audiences } : client,
               sid: 'sid' in token && typeof token.sid === 'string' ? token.sid : newSessionId(),
               openid: token.scopes.has('openid'),
             }),

@@ -35,8 +35,8 @@ export const EXCHANGE_AUDIENCE = 'exchangeAudience';
  */
 export function tokenExchangeGrant(options: TokenExchangeGrantOptions) {
   const { realm, issuer, resource, resourceServer, realmClient } = options;
-  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicKey } = options.signingKey;
-  const keys = createLocalJWKSet({ keys: [publicKey] });
+  const { kty, n, e, kid, alg } = options.signingKey;
+  const keys = createLocalJWKSet({ keys: [{ kty, n, e, kid, alg }] });
   const refuse = (description: string) =>
     new errors.CustomOIDCProviderError('invalid_request', description);
 
