@@ -10,7 +10,7 @@ export interface TokenExchangeOptions {
   audience: string;
   /** Deadline for one call to the IdP. */
   timeoutMs: number;
-  /** Most caller tokens whose exchanged token is kept; the oldest goes first. Default 10 000. */
+  /** Most caller tokens whose exchanged token is kept; the oldest goes first. Default 5 000 (about 15 MB). */
   maxEntries?: number;
   /** Milliseconds since the epoch; tests move it. */
   now?: () => number;
@@ -56,7 +56,7 @@ interface Entry {
  */
 export function createTokenExchange(options: TokenExchangeOptions): TokenExchange {
   const now = options.now ?? Date.now;
-  const maxEntries = options.maxEntries ?? 10_000;
+  const maxEntries = options.maxEntries ?? 5_000;
   // A Map iterates in insertion order: the first key is the oldest entry.
   const cache = new Map<string, Entry>();
   // client_secret_basic (RFC 6749, section 2.3.1): both parts form-encoded before base64.
