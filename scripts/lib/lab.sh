@@ -209,31 +209,3 @@ curl_problem() {
     *) echo "curl failed with exit code $1" ;;
   esac
 }
-
-# Prints the documents of a multi-document YAML file (as written in istio/: `kind:` at the start
-# of a line, `metadata.name` indented by two spaces) whose kind and name match.
-yaml_document() {
-  awk -v kind="$2" -v name="$3" '
-    function flush() { if (doc_kind == kind && doc_name == name) printf "---\n%s", doc; doc = ""; doc_kind = ""; doc_name = ""; in_meta = 0 }
-    /^---/ { flush(); next }
-    /^kind:/ { doc_kind = $2 }
-    /^metadata:/ { in_meta = 1 }
-    /^[^ #]/ && !/^metadata:/ { in_meta = 0 }
-    in_meta && /^  name:/ && doc_name == "" { doc_name = $2 }
-    { doc = doc $0 "\n" }
-    END { flush() }
-  ' "$1"
-}
-
-# Prints "kind name" for each document of such a file.
-yaml_objects() {
-  awk '
-    function flush() { if (doc_kind != "") print doc_kind, doc_name; doc_kind = ""; doc_name = ""; in_meta = 0 }
-    /^---/ { flush(); next }
-    /^kind:/ { doc_kind = $2 }
-    /^metadata:/ { in_meta = 1 }
-    /^[^ #]/ && !/^metadata:/ { in_meta = 0 }
-    in_meta && /^  name:/ && doc_name == "" { doc_name = $2 }
-    END { flush() }
-  ' "$1"
-}
