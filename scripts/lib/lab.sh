@@ -20,14 +20,6 @@ TLS_SECRET=demo-credential
 REALM=quarkus
 DEFAULT_HOST=demo.k8s.local
 
-# Prints the port number in the environment variable named $1, or the default $2.
-port_setting() {
-  local value=${!1:-$2}
-  case $value in '' | *[!0-9]* | 0*) usage_error "$1 must be a port number, not '$value'" ;; esac
-  [ "$value" -le 65535 ] || usage_error "$1 must be a port number, not '$value'"
-  echo "$value"
-}
-
 # The local stack (`pnpm start`), used when no cluster answers. The same three settings move
 # `pnpm start` (scripts/start-service.sh) and these scripts to other ports. The web-app's port is
 # fixed: the realm allows exactly http://localhost:5173/ as a redirect URI.
