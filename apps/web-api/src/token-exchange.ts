@@ -1,3 +1,4 @@
+import { boundedRequest } from '@cns/bounded-request';
 import { HttpError } from '@cns/service-kit';
 
 export interface TokenExchangeOptions {
@@ -71,21 +72,26 @@ export function createTokenExchange(options: TokenExchangeOptions): TokenExchang
       subject_token_type: ACCESS_TOKEN_TYPE,
       audience: options.audience,
     });
-    let response: Response;
+    let status: number;
     let text: string;
     try {
-      response = await fetch(options.tokenEndpoint, {
+      const answer = await boundedRequest(new URL(options.tokenEndpoint), {
         method: 'POST',
-        headers: { authorization: `Basic ${credentials}`, accept: 'application/json' },
-        body,
-        signal: AbortSignal.timeout(options.timeoutMs),
-        redirect: 'error',
+        headers: {
+          authorization: `Basic ${credentials}`,
+          accept: 'application/json',
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: body.toString(),
+        maxBytes: MAX_RESPONSE_BYTES,
+        timeoutMs: options.timeoutMs,
       });
-      text = await response.text();
+      status = answer.status;
+      text = answer.body.toString('utf8');
     } catch (error) {
       throw unreachable(error, options.timeoutMs);
     }
-    if (!response.ok) throw refusal(response.status, text);
+    if (status < 200 || status > 299) throw refusal(status, text);
     return parseTokenResponse(text);
   };
 
@@ -187,7 +193,6 @@ function refusal(status: number, text: string): HttpError {
 }
 
 function oauthError(text: string): { error?: string; description?: string } {
-  if (text.length > MAX_RESPONSE_BYTES) return {};
   try {
     const { error, error_description: description } = JSON.parse(text) as Record<string, unknown>;
     return {
@@ -200,6 +205,14 @@ function oauthError(text: string): { error?: string; description?: string } {
 }
 
 function unreachable(error: unknown, timeoutMs: number): HttpError {
+  if (error instanceof RangeError) {
+    return new HttpError(
+      502,
+      'token_exchange_invalid_response',
+      'the identity provider sent no usable token',
+      { cause: error },
+    );
+  }
   if ((error as Error | undefined)?.name === 'TimeoutError') {
     return new HttpError(
       504,

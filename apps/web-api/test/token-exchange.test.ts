@@ -5,7 +5,7 @@ import { loadConfig } from '../src/config.ts';
 import { createTokenExchange } from '../src/token-exchange.ts';
 
 // How web-api answers when the IdP's token endpoint misbehaves. The success paths, on dev-idp and
-// Keycloak, are in tests/stack/exchange-chain.test.ts.
+// Keycloak, are in tests/reliability/exchange-chain.test.ts.
 let idp: Listening | undefined;
 afterEach(() => idp?.close());
 
@@ -46,6 +46,14 @@ describe('the token exchange when the IdP fails', () => {
 
   it('maps a 200 without a token to 502 token_exchange_invalid_response', async () => {
     const exchange = await failingIdp((res) => res.writeHead(200).end('<html>proxy login</html>'));
+    expect(await failure(exchange.tokenFor(subject))).toMatchObject({
+      status: 502,
+      code: 'token_exchange_invalid_response',
+    });
+  });
+
+  it('stops reading an answer over 64 KiB and maps it to 502 token_exchange_invalid_response', async () => {
+    const exchange = await failingIdp((res) => res.writeHead(200).end('x'.repeat(1_000_000)));
     expect(await failure(exchange.tokenFor(subject))).toMatchObject({
       status: 502,
       code: 'token_exchange_invalid_response',
