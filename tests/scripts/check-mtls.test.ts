@@ -9,10 +9,9 @@ import {
   type Listener,
 } from './lib/listeners.ts';
 import { startIdp } from '@cns/dev-idp/testing';
-import { identityProvider, runningKeycloak } from '@cns/test-support';
+import { createStubs, identityProvider, pathWithout, runningKeycloak } from '@cns/test-support';
 import { startLocalStack, type LocalStack } from './lib/local-stack.ts';
 import { run, runScript } from './lib/run-script.ts';
-import { createStubs, pathWithout } from './lib/tool-stubs.ts';
 
 const PERMISSIVE_200 = 'PERMISSIVE: plaintext accepted (HTTP 200)\n';
 const STRICT_RESET = 'STRICT: plaintext refused (connection reset)\n';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { loadManifests } from './lib/manifests.ts';
 import { ROOT, run, runScript } from './lib/run-script.ts';
-import { CLUSTER_TOOLS, createStubs, pathWithout, type Stubs } from './lib/tool-stubs.ts';
+import { CLUSTER_TOOLS, createStubs, pathWithout, type Stubs } from '@cns/test-support';
 
 // There is no cluster here: these tests check what the cluster scripts ask kubectl, istioctl and
 // minikube to do (stubs record it), and how they fail. kubectl's offline work (rendering k8s/ with

@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { loadLabs } from './lib/labs.ts';
 import { ingressTls, loadManifests } from './lib/manifests.ts';
 import { run, runScript } from './lib/run-script.ts';
-import { CLUSTER_TOOLS, createStubs, pathWithout } from './lib/tool-stubs.ts';
+import { CLUSTER_TOOLS, createStubs, pathWithout } from '@cns/test-support';
 
 const manifests = loadManifests();
 const { host, credentialName } = ingressTls(manifests);

@@ -3,12 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort, startHttpsIngress, type Listener } from './lib/listeners.ts';
-import { runningKeycloak, type IdentityProvider } from '@cns/test-support';
+import {
+  createStubs,
+  type IdentityProvider,
+  pathWithout,
+  runningKeycloak,
+} from '@cns/test-support';
 import { loadLabs } from './lib/labs.ts';
 import { startDevelopmentIdp } from './lib/local-stack.ts';
 import { ingressTls, loadManifests, loadRealm } from './lib/manifests.ts';
 import { run, runScript } from './lib/run-script.ts';
-import { createStubs, pathWithout } from './lib/tool-stubs.ts';
 
 const JWT = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 const realm = loadRealm();

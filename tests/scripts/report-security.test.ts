@@ -12,7 +12,7 @@ import {
 import { startDevelopmentIdp, startLocalStack, type LocalStack } from './lib/local-stack.ts';
 import { ingressTls, loadManifests } from './lib/manifests.ts';
 import { runScript } from './lib/run-script.ts';
-import { CLUSTER_TOOLS, createStubs, pathWithout } from './lib/tool-stubs.ts';
+import { CLUSTER_TOOLS, createStubs, pathWithout } from '@cns/test-support';
 
 const { host } = ingressTls(loadManifests());
 const COLUMNS = [

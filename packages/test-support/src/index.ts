@@ -31,3 +31,4 @@ export {
   type SigningKey,
   type TestIssuer,
 } from './test-issuer.ts';
+export { CLUSTER_TOOLS, createStubs, pathWithout, type Stubs } from './tool-stubs.ts';
