@@ -19,6 +19,8 @@ export interface LocalPostgres {
   database: string;
   username: string;
   password: string;
+  /** Runs one SQL statement in the database with psql; its rows, one a line, fields split by `|`. */
+  query(sql: string): Promise<string>;
   /** Stops the server (fast shutdown) and deletes its data directory. */
   stop(): Promise<void>;
 }
@@ -131,7 +133,22 @@ export async function startLocalPostgres(bin: string): Promise<LocalPostgres> {
       env: { ...process.env, PGPASSWORD: credentials.password },
     });
     const running = server;
-    return { ...credentials, port, stop: () => stopped(running) };
+    const query = async (sql: string) =>
+      (
+        await run(
+          join(bin, 'psql'),
+          [
+            ...connection,
+            `--dbname=${credentials.database}`,
+            '--no-align',
+            '--tuples-only',
+            '--command',
+            sql,
+          ],
+          { env: { ...process.env, PGPASSWORD: credentials.password } },
+        )
+      ).stdout;
+    return { ...credentials, port, query, stop: () => stopped(running) };
   } catch (error) {
     await stopped(server);
     throw new Error(`${(error as Error).message}\n${log}`, { cause: error });
