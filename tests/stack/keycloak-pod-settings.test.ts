@@ -106,6 +106,15 @@ function call(
   });
 }
 
+/** The realm file where the pod mounts the ConfigMap keycloak-realm: data/import. */
+async function copyRealm(home: string): Promise<void> {
+  await mkdir(join(home, 'data/import'), { recursive: true });
+  await cp(
+    join(root, 'k8s/keycloak/quarkus-realm.json'),
+    join(home, 'data/import/quarkus-realm.json'),
+  );
+}
+
 interface Keycloak {
   /** Everything it logged, from its start. */
   log(): string;
@@ -180,7 +189,7 @@ async function signingKeyIds(port: number): Promise<string[]> {
 const postgresMajor = dist && postgresBin ? postgresMajorVersion(postgresBin) : 'unknown';
 
 describe.skipIf(!dist)(
-  `Keycloak with the cluster pod's settings, on PostgreSQL ${postgresMajor} (the manifest pins 17)`,
+  `Keycloak with the cluster pod's settings, on PostgreSQL ${postgresMajor} (the manifest pins 17.6)`,
   () => {
     let home: string;
     let postgres: LocalPostgres | undefined;
@@ -201,11 +210,7 @@ describe.skipIf(!dist)(
       // A copy of its own: the rebuild at start changes the distribution's lib/.
       home = await mkdtemp(join(tmpdir(), 'keycloak-pod-'));
       await cp(dist, home, { recursive: true });
-      await mkdir(join(home, 'data/import'), { recursive: true });
-      await cp(
-        join(root, 'k8s/keycloak/quarkus-realm.json'),
-        join(home, 'data/import/quarkus-realm.json'),
-      );
+      await copyRealm(home);
       postgres = await startLocalPostgres(postgresBin);
       httpPort = await freePort();
       managementPort = await freePort();
@@ -232,9 +237,11 @@ describe.skipIf(!dist)(
       if (home) await rm(home, { recursive: true, force: true });
     }, 60_000);
 
-    it('connects to the database the pod names, with the driver the pod builds in', () => {
+    it('keeps the realm in PostgreSQL, in the database the pod names', async () => {
       expect(env.KC_DB).toBe('postgres');
       expect(env.KC_DB_URL_DATABASE).toBe(postgres?.database);
+      const realms = await postgres?.query('SELECT name FROM realm ORDER BY name');
+      expect(realms?.split('\n')).toContain('quarkus');
     });
 
     it('answers health and readiness on the management port under /auth/health, as the probes ask', async () => {
@@ -298,6 +305,9 @@ describe.skipIf(!dist)(
         const tokenBefore = await passwordGrant(httpPort);
 
         await keycloak?.stop();
+        // A new pod: its data directory is an emptyDir, so nothing but the database carries over.
+        await rm(join(home, 'data'), { recursive: true, force: true });
+        await copyRealm(home);
         keycloak = await startKeycloak(home, env, args);
 
         const log = keycloak.log();
