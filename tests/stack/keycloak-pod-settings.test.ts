@@ -187,144 +187,140 @@ async function signingKeyIds(port: number): Promise<string[]> {
 // k8s/keycloak/postgres.yaml pins the image postgres:17.6; this runs the PostgreSQL of Debian's
 // package (15 on bookworm), and the title names the major version that ran.
 const postgresMajor = dist && postgresBin ? postgresMajorVersion(postgresBin) : 'unknown';
+const suite = `Keycloak with the cluster pod's settings, on PostgreSQL ${postgresMajor} (the manifest pins 17.6)`;
 
-describe.skipIf(!dist)(
-  `Keycloak with the cluster pod's settings, on PostgreSQL ${postgresMajor} (the manifest pins 17.6)`,
-  () => {
-    let home: string;
-    let postgres: LocalPostgres | undefined;
-    let env: Record<string, string>;
-    let args: string[];
-    let keycloak: Keycloak | undefined;
-    let httpPort: number;
-    let managementPort: number;
+describe.skipIf(!dist)(suite, () => {
+  let home: string;
+  let postgres: LocalPostgres | undefined;
+  let env: Record<string, string>;
+  let args: string[];
+  let keycloak: Keycloak | undefined;
+  let httpPort: number;
+  let managementPort: number;
 
-    beforeAll(async () => {
-      if (!dist) return;
-      if (!postgresBin)
-        throw new Error(
-          "POSTGRES_BIN is not set: it names the directory of PostgreSQL's programs (initdb, postgres)",
-        );
-      const pod = await podSettings();
-      args = pod.args;
-      // A copy of its own: the rebuild at start changes the distribution's lib/.
-      home = await mkdtemp(join(tmpdir(), 'keycloak-pod-'));
-      await cp(dist, home, { recursive: true });
-      await copyRealm(home);
-      postgres = await startLocalPostgres(postgresBin);
-      httpPort = await freePort();
-      managementPort = await freePort();
-      // The pod's settings; only the address of the database (the Service postgres, port 5432) and
-      // the login (the Secret keycloak-db) are those of the server here.
-      env = {
-        ...pod.env,
-        KC_DB_URL_HOST: '127.0.0.1',
-        KC_DB_URL_PORT: String(postgres.port),
-        KC_DB_USERNAME: postgres.username,
-        KC_DB_PASSWORD: postgres.password,
-        KC_HTTP_HOST: '127.0.0.1',
-        KC_HTTP_PORT: String(httpPort),
-        KC_HTTP_MANAGEMENT_PORT: String(managementPort),
-        KC_BOOTSTRAP_ADMIN_USERNAME: 'admin',
-        KC_BOOTSTRAP_ADMIN_PASSWORD: 'pod-settings-test',
+  beforeAll(async () => {
+    if (!dist) return;
+    if (!postgresBin)
+      throw new Error(
+        "POSTGRES_BIN is not set: it names the directory of PostgreSQL's programs (initdb, postgres)",
+      );
+    const pod = await podSettings();
+    args = pod.args;
+    // A copy of its own: the rebuild at start changes the distribution's lib/.
+    home = await mkdtemp(join(tmpdir(), 'keycloak-pod-'));
+    await cp(dist, home, { recursive: true });
+    await copyRealm(home);
+    postgres = await startLocalPostgres(postgresBin);
+    httpPort = await freePort();
+    managementPort = await freePort();
+    // The pod's settings; only the address of the database (the Service postgres, port 5432) and
+    // the login (the Secret keycloak-db) are those of the server here.
+    env = {
+      ...pod.env,
+      KC_DB_URL_HOST: '127.0.0.1',
+      KC_DB_URL_PORT: String(postgres.port),
+      KC_DB_USERNAME: postgres.username,
+      KC_DB_PASSWORD: postgres.password,
+      KC_HTTP_HOST: '127.0.0.1',
+      KC_HTTP_PORT: String(httpPort),
+      KC_HTTP_MANAGEMENT_PORT: String(managementPort),
+      KC_BOOTSTRAP_ADMIN_USERNAME: 'admin',
+      KC_BOOTSTRAP_ADMIN_PASSWORD: 'pod-settings-test',
+    };
+    keycloak = await startKeycloak(home, env, args);
+  }, START_TIMEOUT_MS + 120_000);
+
+  afterAll(async () => {
+    await keycloak?.stop();
+    await postgres?.stop();
+    if (home) await rm(home, { recursive: true, force: true });
+  }, 60_000);
+
+  it('keeps the realm in PostgreSQL, in the database the pod names', async () => {
+    expect(env.KC_DB).toBe('postgres');
+    expect(env.KC_DB_URL_DATABASE).toBe(postgres?.database);
+    const realms = await postgres?.query('SELECT name FROM realm ORDER BY name');
+    expect(realms?.split('\n')).toContain('quarkus');
+  });
+
+  it('answers health and readiness on the management port under /auth/health, as the probes ask', async () => {
+    for (const path of ['/auth/health/started', '/auth/health/ready', '/auth/health/live']) {
+      const answer = await call(managementPort, path);
+      expect(answer.status, path).toBe(200);
+      expect(JSON.parse(answer.body), path).toMatchObject({ status: 'UP' });
+    }
+    expect((await call(httpPort, '/auth/health/ready')).status).toBe(404);
+  });
+
+  it('issues every token under the public issuer, whichever Host it was requested through', async () => {
+    for (const host of [
+      'demo.k8s.local',
+      'keycloak:8080',
+      'keycloak.demo.svc.cluster.local:8080',
+      'evil.example',
+    ]) {
+      const token = await passwordGrant(httpPort, host);
+      const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as {
+        iss: string;
       };
-      keycloak = await startKeycloak(home, env, args);
-    }, START_TIMEOUT_MS + 120_000);
+      expect(claims.iss, host).toBe(ISSUER);
+    }
+  });
 
-    afterAll(async () => {
-      await keycloak?.stop();
-      await postgres?.stop();
-      if (home) await rm(home, { recursive: true, force: true });
-    }, 60_000);
-
-    it('keeps the realm in PostgreSQL, in the database the pod names', async () => {
-      expect(env.KC_DB).toBe('postgres');
-      expect(env.KC_DB_URL_DATABASE).toBe(postgres?.database);
-      const realms = await postgres?.query('SELECT name FROM realm ORDER BY name');
-      expect(realms?.split('\n')).toContain('quarkus');
-    });
-
-    it('answers health and readiness on the management port under /auth/health, as the probes ask', async () => {
-      for (const path of ['/auth/health/started', '/auth/health/ready', '/auth/health/live']) {
-        const answer = await call(managementPort, path);
-        expect(answer.status, path).toBe(200);
-        expect(JSON.parse(answer.body), path).toMatchObject({ status: 'UP' });
-      }
-      expect((await call(httpPort, '/auth/health/ready')).status).toBe(404);
-    });
-
-    it('issues every token under the public issuer, whichever Host it was requested through', async () => {
-      for (const host of [
-        'demo.k8s.local',
-        'keycloak:8080',
-        'keycloak.demo.svc.cluster.local:8080',
-        'evil.example',
-      ]) {
-        const token = await passwordGrant(httpPort, host);
-        const claims = JSON.parse(
-          Buffer.from(token.split('.')[1] ?? '', 'base64url').toString(),
-        ) as {
-          iss: string;
-        };
-        expect(claims.iss, host).toBe(ISSUER);
-      }
-    });
-
-    it("keeps the discovery document's URLs whatever forwarding headers a client sends", async () => {
-      const answer = await call(httpPort, '/auth/realms/quarkus/.well-known/openid-configuration', {
-        headers: {
-          host: 'demo.k8s.local',
-          'x-forwarded-host': 'evil.example',
-          'x-forwarded-proto': 'https',
-          'x-forwarded-port': '443',
-        },
-      });
-      expect(answer.status).toBe(200);
-      const discovery = JSON.parse(answer.body) as Record<string, unknown>;
-      expect(discovery.issuer).toBe(ISSUER);
-      for (const name of [
-        'authorization_endpoint',
-        'token_endpoint',
-        'jwks_uri',
-        'end_session_endpoint',
-        'userinfo_endpoint',
-      ])
-        expect(String(discovery[name]), name).toMatch(
-          /^https:\/\/demo\.k8s\.local\/auth\/realms\/quarkus\//,
-        );
-      expect(answer.body).not.toContain('evil.example');
-    });
-
-    // Last: it restarts Keycloak.
-    it(
-      `keeps the realm and its signing keys across a restart`,
-      async () => {
-        expect(keycloak?.log()).toMatch(/Realm 'quarkus' imported/);
-        const keysBefore = await signingKeyIds(httpPort);
-        expect(keysBefore.length).toBeGreaterThan(0);
-        const tokenBefore = await passwordGrant(httpPort);
-
-        await keycloak?.stop();
-        // A new pod: its data directory is an emptyDir, so nothing but the database carries over.
-        await rm(join(home, 'data'), { recursive: true, force: true });
-        await copyRealm(home);
-        keycloak = await startKeycloak(home, env, args);
-
-        const log = keycloak.log();
-        expect(log).toMatch(/Realm 'quarkus' already exists\. Import skipped/);
-        expect(log).not.toMatch(/Realm 'quarkus' imported/);
-        expect(await signingKeyIds(httpPort)).toEqual(keysBefore);
-        // As web-api verifies it: a verifier built now knows only the keys served after the restart.
-        const verifier = createTokenVerifier({
-          issuer: ISSUER,
-          jwksUri: `http://127.0.0.1:${httpPort}${JWKS_PATH}`,
-          audience: 'web-api',
-          authorizedParties: 'labs-cli',
-        });
-        const verified = await verifier.verify(tokenBefore);
-        expect(verified.roles.has('user')).toBe(true);
+  it("keeps the discovery document's URLs whatever forwarding headers a client sends", async () => {
+    const answer = await call(httpPort, '/auth/realms/quarkus/.well-known/openid-configuration', {
+      headers: {
+        host: 'demo.k8s.local',
+        'x-forwarded-host': 'evil.example',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-port': '443',
       },
-      START_TIMEOUT_MS + 120_000,
-    );
-  },
-);
+    });
+    expect(answer.status).toBe(200);
+    const discovery = JSON.parse(answer.body) as Record<string, unknown>;
+    expect(discovery.issuer).toBe(ISSUER);
+    for (const name of [
+      'authorization_endpoint',
+      'token_endpoint',
+      'jwks_uri',
+      'end_session_endpoint',
+      'userinfo_endpoint',
+    ])
+      expect(String(discovery[name]), name).toMatch(
+        /^https:\/\/demo\.k8s\.local\/auth\/realms\/quarkus\//,
+      );
+    expect(answer.body).not.toContain('evil.example');
+  });
+
+  // Last: it restarts Keycloak.
+  it(
+    'keeps the realm and its signing keys across a restart, and every token issued before',
+    async () => {
+      expect(keycloak?.log()).toMatch(/Realm 'quarkus' imported/);
+      const keysBefore = await signingKeyIds(httpPort);
+      expect(keysBefore.length).toBeGreaterThan(0);
+      const tokenBefore = await passwordGrant(httpPort);
+
+      await keycloak?.stop();
+      // A new pod: its data directory is an emptyDir, so nothing but the database carries over.
+      await rm(join(home, 'data'), { recursive: true, force: true });
+      await copyRealm(home);
+      keycloak = await startKeycloak(home, env, args);
+
+      const log = keycloak.log();
+      expect(log).toMatch(/Realm 'quarkus' already exists\. Import skipped/);
+      expect(log).not.toMatch(/Realm 'quarkus' imported/);
+      expect(await signingKeyIds(httpPort)).toEqual(keysBefore);
+      // As web-api verifies it: a verifier built now knows only the keys served after the restart.
+      const verifier = createTokenVerifier({
+        issuer: ISSUER,
+        jwksUri: `http://127.0.0.1:${httpPort}${JWKS_PATH}`,
+        audience: 'web-api',
+        authorizedParties: 'labs-cli',
+      });
+      const verified = await verifier.verify(tokenBefore);
+      expect(verified.roles.has('user')).toBe(true);
+    },
+    START_TIMEOUT_MS + 120_000,
+  );
+});
