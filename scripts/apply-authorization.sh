@@ -33,37 +33,26 @@ for arg in "$@"; do
 done
 jwt=$LAB_ROOT/istio/04-request-authentication.yaml
 policies=$LAB_ROOT/istio/05-authorization.yaml
-readonly DENY_ALL=allow-nothing
-readonly KEYCLOAK_POLICIES=(keycloak postgres)
 require_cluster
 
+# kubectl applies or deletes only the objects of the file whose labels match --selector.
 case $mode in
   apply)
-    for name in "${KEYCLOAK_POLICIES[@]}"; do
-      document=$(yaml_document "$policies" AuthorizationPolicy "$name")
-      [ -n "$document" ] || fail "istio/05-authorization.yaml has no AuthorizationPolicy $name"
-      say "applying the AuthorizationPolicy $name first: istiod must be able to fetch the signing keys"
-      kube apply -f - <<<"$document" >&2 || fail "kubectl could not apply it (see above)"
-    done
+    say "applying the policies of Keycloak and its database first: istiod must be able to fetch the keys"
+    kube apply -f "$policies" --selector lab-step=identity-provider >&2 ||
+      fail "kubectl could not apply them (see above)"
     say "applying istio/04-request-authentication.yaml: the mesh checks tokens"
     kube apply -f "$jwt" >&2 || fail "kubectl could not apply it (see above)"
     say "applying istio/05-authorization.yaml: allow nothing, then each caller by identity"
     kube apply -f "$policies" >&2 || fail "kubectl could not apply it (see above)"
     ;;
   deny-all)
-    document=$(yaml_document "$policies" AuthorizationPolicy "$DENY_ALL")
-    [ -n "$document" ] || fail "istio/05-authorization.yaml has no AuthorizationPolicy $DENY_ALL"
-    say "applying only the AuthorizationPolicy $DENY_ALL from istio/05-authorization.yaml"
-    kube apply -f - <<<"$document" >&2 || fail "kubectl could not apply it (see above)"
-    others=()
-    while read -r kind name; do
-      [ "$kind" = AuthorizationPolicy ] && [ "$name" != "$DENY_ALL" ] && others+=("$name")
-    done < <(yaml_objects "$policies")
-    if [ ${#others[@]} -gt 0 ]; then
-      say "removing the allow rules, if present: ${others[*]}"
-      kube delete authorizationpolicy "${others[@]}" --namespace "$APP_NAMESPACE" --ignore-not-found >&2 ||
-        fail "kubectl could not delete them (see above)"
-    fi
+    say "applying only the AuthorizationPolicy allow-nothing from istio/05-authorization.yaml"
+    kube apply -f "$policies" --selector lab-step=deny-all >&2 ||
+      fail "kubectl could not apply it (see above)"
+    say "removing the file's other policies, if present"
+    kube delete -f "$policies" --selector 'lab-step!=deny-all' --ignore-not-found >&2 ||
+      fail "kubectl could not delete them (see above)"
     ;;
   revert)
     say "deleting what istio/05-authorization.yaml and istio/04-request-authentication.yaml created"

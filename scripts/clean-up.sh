@@ -30,7 +30,7 @@ $istio && need istioctl
 require_cluster
 
 if kube get crd authorizationpolicies.security.istio.io -o name >/dev/null 2>&1; then
-  for manifest in 06-network-policies 05-authorization 04-request-authentication 03-mtls-strict \
+  for manifest in 07-token-exchange 06-network-policies 05-authorization 04-request-authentication 03-mtls-strict \
     02-destination-rules 01-ingress; do
     say "deleting what istio/$manifest.yaml created"
     kube delete -f "$LAB_ROOT/istio/$manifest.yaml" --ignore-not-found >&2 ||

@@ -46,6 +46,15 @@ create_login_secret() {
 }
 create_login_secret keycloak-admin admin
 create_login_secret keycloak-db keycloak
+# The confidential client web-api of the realm: Keycloak imports it, web-api exchanges tokens with it.
+if kube get secret web-api-client --namespace "$APP_NAMESPACE" -o name >/dev/null 2>&1; then
+  say "keeping the secret web-api-client"
+else
+  say "generating web-api's client secret into the secret web-api-client"
+  kube create secret generic web-api-client --namespace "$APP_NAMESPACE" \
+    --from-literal="secret=$(openssl rand -hex 32)" >&2 ||
+    fail "kubectl could not create the secret web-api-client"
+fi
 
 say "applying the namespace and the configuration (k8s/, objects without an app label)"
 kube apply -k "$LAB_ROOT/k8s" --selector '!app' >&2 || fail "kubectl could not apply k8s/ (see above)"

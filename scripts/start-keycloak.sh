@@ -18,6 +18,8 @@
 #   JAVA_HOME               the JDK to use; without it the newest Java 17, 21 or 25 found on the
 #                           PATH, in /usr/lib/jvm, /Library/Java/JavaVirtualMachines,
 #                           ~/.sdkman/candidates/java or /opt/java is used
+#   WEB_API_CLIENT_SECRET   the secret of the realm's confidential client web-api, for token
+#                           exchange (RELAY_MODE=exchange); unset, a random one nobody knows
 #   KC_BOOTSTRAP_ADMIN_USERNAME / KC_BOOTSTRAP_ADMIN_PASSWORD
 #                           the admin console login of the master realm (default admin/admin)
 set -euo pipefail
@@ -189,6 +191,11 @@ mkdir -p "$RUN_DIR" "$KEYCLOAK_HOME/data/import"
 cp "$REALM_FILE" "$KEYCLOAK_HOME/data/import/.quarkus-realm.json.$$"
 mv "$KEYCLOAK_HOME/data/import/.quarkus-realm.json.$$" "$KEYCLOAK_HOME/data/import/quarkus-realm.json"
 
+# The realm file names it as ${WEB_API_CLIENT_SECRET}; the import must never keep that text.
+if [ -z "${WEB_API_CLIENT_SECRET:-}" ]; then
+  WEB_API_CLIENT_SECRET=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+fi
+export WEB_API_CLIENT_SECRET
 export KC_BOOTSTRAP_ADMIN_USERNAME=${KC_BOOTSTRAP_ADMIN_USERNAME:-admin}
 export KC_BOOTSTRAP_ADMIN_PASSWORD=${KC_BOOTSTRAP_ADMIN_PASSWORD:-admin}
 # Each server keeps its transaction store apart, so servers on two ports can share one unpacked copy.

@@ -13,6 +13,9 @@ cd "$(dirname "$0")/.."
 accept_only_help "$@"
 
 export KEYCLOAK_PORT=8080
+# The secret Keycloak imports for the confidential client web-api; the suites exchange tokens with it.
+WEB_API_CLIENT_SECRET=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+export WEB_API_CLIENT_SECRET
 issuer="http://localhost:$KEYCLOAK_PORT/auth/realms/quarkus"
 step() { printf '\ntest-keycloak: == %s ==\n' "$*"; }
 
@@ -29,9 +32,10 @@ if [ -z "$token" ]; then
 fi
 echo "test-keycloak: Keycloak issued alice an access token (${#token} characters)"
 
-step "the service chain and the IdP parity checks"
+step "the service chain and the IdP parity checks, forward and exchange"
 KEYCLOAK_ISSUER=$issuer pnpm exec vitest run --reporter=verbose \
-  tests/reliability/chain.test.ts apps/dev-idp/test/keycloak-parity.test.ts
+  tests/reliability/chain.test.ts apps/dev-idp/test/keycloak-parity.test.ts \
+  tests/reliability/exchange-chain.test.ts apps/dev-idp/test/token-exchange-parity.test.ts
 
 step "browser tests"
 KEYCLOAK_ISSUER=$issuer pnpm run test:e2e

@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startTestIssuer } from '@cns/test-support';
+import { startIdp } from '@cns/dev-idp/testing';
+import { passwordGrant, startTestIssuer } from '@cns/test-support';
 import { build } from 'esbuild';
 import { imageNodeFlags } from './image-node-flags.ts';
 import { load, type Credentials } from './load.ts';
@@ -55,6 +57,12 @@ const idp = await startTestIssuer();
 const authorization = `Bearer ${await idp.sign({}, { expiresInSeconds: 3600 })}`;
 // Access tokens live 60 s in the realm; in longer runs they have to outlive the run.
 const userTokenLifetime = Math.max(60, seconds + 30);
+// Token exchange needs an IdP that exchanges: the development IdP, in this process.
+const exchangeSecret = randomBytes(24).toString('base64url');
+const exchangeIdp = await startIdp({
+  accessTokenLifespan: userTokenLifetime,
+  variables: { WEB_API_CLIENT_SECRET: exchangeSecret },
+});
 const servers: Server[] = [];
 const start = async (
   name: string,
@@ -88,6 +96,34 @@ try {
     { ...serviceEnv('web-api'), ARTICLES_URL: articles.url },
     imageNodeFlags(`${ROOT}apps/web-api/Dockerfile`),
   );
+  // The same chain in RELAY_MODE=exchange: web-api exchanges the caller's token at the IdP once
+  // and reuses the result; articles accepts only exchanged tokens.
+  const exchangeEnv = {
+    OIDC_ISSUER: exchangeIdp.issuer,
+    OIDC_JWKS_URI: `${exchangeIdp.issuer}/protocol/openid-connect/certs`,
+    RATE_LIMIT_PER_SECOND: '0',
+  };
+  const exchangeArticles = await start(
+    'articles (exchange)',
+    `${ROOT}apps/articles/dist/main.js`,
+    { ...exchangeEnv, OIDC_AUTHORIZED_PARTIES: 'web-api' },
+    flags,
+  );
+  const exchangeWebApi = await start(
+    'web-api (exchange)',
+    `${ROOT}apps/web-api/dist/main.js`,
+    {
+      ...exchangeEnv,
+      OIDC_AUTHORIZED_PARTIES: 'labs-cli',
+      ARTICLES_URL: exchangeArticles.url,
+      RELAY_MODE: 'exchange',
+      OIDC_TOKEN_ENDPOINT: exchangeIdp.tokenUrl,
+      OIDC_CLIENT_SECRET: exchangeSecret,
+    },
+    imageNodeFlags(`${ROOT}apps/web-api/Dockerfile`),
+  );
+  const grant = await passwordGrant(exchangeIdp.tokenUrl, 'alice');
+  const exchangeAuthorization = `Bearer ${((await grant.json()) as { access_token: string }).access_token}`;
   const passthrough = await start(
     'articles (no verification)',
     `${OUT}passthrough-articles.js`,
@@ -105,13 +141,29 @@ try {
 
   const oneToken = () => Promise.resolve<Credentials>(authorization);
   const manyUsers = () => rotatingUserTokens(idp, userTokenLifetime);
-  const targets = [
+  const targets: {
+    name: string;
+    url: string;
+    through: Server[];
+    connections: readonly number[];
+    credentials: () => Promise<Credentials>;
+    /** The header of the warm-up; default: the one token of the test issuer. */
+    warmUp?: string;
+  }[] = [
     {
       name: 'chain (web-api)',
       url: `${webApi.url}/articles`,
       through: [webApi, articles],
       connections: CONNECTIONS,
       credentials: oneToken,
+    },
+    {
+      name: 'chain, token exchange',
+      url: `${exchangeWebApi.url}/articles`,
+      through: [exchangeWebApi, exchangeArticles],
+      connections: [16, 64],
+      credentials: () => Promise.resolve<Credentials>(exchangeAuthorization),
+      warmUp: exchangeAuthorization,
     },
     // Fresh tokens for every run, so that each run pays the first-use checks again.
     {
@@ -152,7 +204,7 @@ try {
   ];
   const runs: Run[] = [];
   for (const target of targets) {
-    await load(target.url, 16, 1, authorization); // warm-up: JIT, connection pools
+    await load(target.url, 16, 1, target.warmUp ?? authorization); // warm-up: JIT, connection pools
     for (const connections of target.connections) {
       const credentials = await target.credentials();
       runs.push(await measure(target, { connections, seconds, credentials }, servers));
@@ -169,6 +221,7 @@ try {
   const chain64 = at('chain (web-api)', 64);
   const chain16 = at('chain (web-api)', 16);
   const many64 = at('chain, many users', 64);
+  const exchange64 = at('chain, token exchange', 64);
   const ceiling64 = at('node:http ceiling', 64);
   const ceiling16 = at('node:http ceiling', 16);
   const authOverhead = 1 - at('articles', 64).rps / at('articles, no verify', 64).rps;
@@ -269,6 +322,11 @@ try {
         chain_p99_ms: many64.p99Ms,
         cpu_us_per_request: many64.cpuUsPerRequest,
       },
+      token_exchange: {
+        chain_rps: exchange64.rps,
+        chain_p99_ms: exchange64.p99Ms,
+        cpu_us_per_request: exchange64.cpuUsPerRequest,
+      },
       auth_overhead: Number(authOverhead.toFixed(4)),
       errors,
       jwks_fetches: jwksFetches,
@@ -293,4 +351,5 @@ try {
 } finally {
   await Promise.all(servers.map((server) => server.stop()));
   await idp.close();
+  await exchangeIdp.close();
 }

@@ -6,7 +6,7 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=SCRIPTDIR/usage.sh
 . "$REPO_ROOT/scripts/lib/usage.sh"
 REALM_FILE="$REPO_ROOT/k8s/keycloak/quarkus-realm.json"
-KEYCLOAK_PORT=${KEYCLOAK_PORT:-8080}
+KEYCLOAK_PORT=$(port_setting KEYCLOAK_PORT 8080)
 # Kept out of git (.gitignore); delete it to start from a clean download.
 CACHE_DIR="$REPO_ROOT/.cache/keycloak"
 KEYCLOAK_HOME="$CACHE_DIR/keycloak-$KEYCLOAK_VERSION"
@@ -21,10 +21,6 @@ fail() {
   echo "${0##*/}: error: $*" >&2
   exit 1
 }
-
-case $KEYCLOAK_PORT in
-  '' | *[!0-9]*) fail "KEYCLOAK_PORT must be a port number, not '$KEYCLOAK_PORT'" ;;
-esac
 
 # The pid in PID_FILE, if that process is alive and is a Keycloak started from our cache.
 running_pid() {

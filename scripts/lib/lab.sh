@@ -20,14 +20,6 @@ TLS_SECRET=demo-credential
 REALM=quarkus
 DEFAULT_HOST=demo.k8s.local
 
-# Prints the port number in the environment variable named $1, or the default $2.
-port_setting() {
-  local value=${!1:-$2}
-  case $value in '' | *[!0-9]* | 0*) usage_error "$1 must be a port number, not '$value'" ;; esac
-  [ "$value" -le 65535 ] || usage_error "$1 must be a port number, not '$value'"
-  echo "$value"
-}
-
 # The local stack (`pnpm start`), used when no cluster answers. The same three settings move
 # `pnpm start` (scripts/start-service.sh) and these scripts to other ports. The web-app's port is
 # fixed: the realm allows exactly http://localhost:5173/ as a redirect URI.
@@ -208,32 +200,4 @@ curl_problem() {
     55 | 56) echo "the connection was reset" ;;
     *) echo "curl failed with exit code $1" ;;
   esac
-}
-
-# Prints the documents of a multi-document YAML file (as written in istio/: `kind:` at the start
-# of a line, `metadata.name` indented by two spaces) whose kind and name match.
-yaml_document() {
-  awk -v kind="$2" -v name="$3" '
-    function flush() { if (doc_kind == kind && doc_name == name) printf "---\n%s", doc; doc = ""; doc_kind = ""; doc_name = ""; in_meta = 0 }
-    /^---/ { flush(); next }
-    /^kind:/ { doc_kind = $2 }
-    /^metadata:/ { in_meta = 1 }
-    /^[^ #]/ && !/^metadata:/ { in_meta = 0 }
-    in_meta && /^  name:/ && doc_name == "" { doc_name = $2 }
-    { doc = doc $0 "\n" }
-    END { flush() }
-  ' "$1"
-}
-
-# Prints "kind name" for each document of such a file.
-yaml_objects() {
-  awk '
-    function flush() { if (doc_kind != "") print doc_kind, doc_name; doc_kind = ""; doc_name = ""; in_meta = 0 }
-    /^---/ { flush(); next }
-    /^kind:/ { doc_kind = $2 }
-    /^metadata:/ { in_meta = 1 }
-    /^[^ #]/ && !/^metadata:/ { in_meta = 0 }
-    in_meta && /^  name:/ && doc_name == "" { doc_name = $2 }
-    END { flush() }
-  ' "$1"
 }

@@ -20,3 +20,10 @@ accept_only_help() {
     esac
   done
 }
+# Prints the port number in the environment variable named $1, or the default $2.
+port_setting() {
+  local value=${!1:-$2}
+  case $value in '' | *[!0-9]* | 0*) usage_error "$1 must be a port number, not '$value'" ;; esac
+  [ "$value" -le 65535 ] || usage_error "$1 must be a port number, not '$value'"
+  echo "$value"
+}

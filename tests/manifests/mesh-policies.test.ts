@@ -275,3 +275,64 @@ describe('istiod can fetch the signing keys while the namespace is STRICT', () =
     expect(Object.keys(keycloakPolicy.spec.portLevelMtls ?? {})).toEqual(['8080']);
   });
 });
+
+describe('token exchange (07-token-exchange.yaml, lab 11)', () => {
+  let exchange: Manifests;
+  beforeAll(() => {
+    exchange = loadManifests({ tokenExchange: true });
+  });
+  const allowedIn = (state: () => Manifests, target: string, request: MeshRequest) => {
+    const { namespace, labels } = podOf(deployment(state(), target));
+    return isAllowed(
+      state().ofKind<AuthorizationPolicySpec>('AuthorizationPolicy'),
+      { namespace, labels },
+      request,
+    );
+  };
+  const TOKEN_PATH = '/auth/realms/quarkus/protocol/openid-connect/token';
+  const exchangeRequest = { method: 'POST', path: TOKEN_PATH, port: 8080 };
+  const readArticles = { method: 'GET', path: '/articles', port: 8082 };
+
+  it("lets web-api's service account, and no other workload, exchange tokens at Keycloak", () => {
+    const from = (app: string) => ({ ...exchangeRequest, principal: pod(app).principal });
+    expect(allowedIn(() => exchange, 'keycloak', from('web-api'))).toBe(true);
+    for (const app of ['articles', 'web-app'])
+      expect(
+        allowedIn(() => exchange, 'keycloak', from(app)),
+        app,
+      ).toBe(false);
+    // Without the step, web-api's sidecar cannot reach the token endpoint at all.
+    expect(allowedIn(() => manifests, 'keycloak', from('web-api'))).toBe(false);
+  });
+
+  it('lets articles serve an exchanged token from web-api: the user is still the request principal', () => {
+    const request = {
+      ...readArticles,
+      principal: pod('web-api').principal,
+      requestPrincipal: aliceToken,
+      claims: { azp: 'web-api' },
+    };
+    expect(allowedIn(() => exchange, 'articles', request)).toBe(true);
+    expect(
+      allowedIn(() => exchange, 'articles', { ...request, principal: pod('web-app').principal }),
+    ).toBe(false);
+  });
+
+  it("refuses at articles the user's own token, even relayed by web-api, and one without azp", () => {
+    const relayed = {
+      ...readArticles,
+      principal: pod('web-api').principal,
+      requestPrincipal: aliceToken,
+    };
+    for (const azp of ['frontend', 'labs-cli'])
+      expect(
+        allowedIn(() => exchange, 'articles', { ...relayed, claims: { azp } }),
+        azp,
+      ).toBe(false);
+    expect(allowedIn(() => exchange, 'articles', relayed)).toBe(false);
+    // In forward mode the same relayed token is what articles serves.
+    expect(
+      allowedIn(() => manifests, 'articles', { ...relayed, claims: { azp: 'frontend' } }),
+    ).toBe(true);
+  });
+});

@@ -12,6 +12,8 @@ const goTests: Record<string, string> = {
     'lab 7: the sidecars check the token from the Authorization header before the policies, whose rules name the expected principals',
   TestLab7KeysWhenIstiodsFetchIsRefused:
     "lab 7: the sidecars get Keycloak's keys, or istiod's fail-closed set when Keycloak refuses the fetch",
+  TestLab11TokenExchangePolicies:
+    'lab 11: articles denies tokens whose azp is not web-api, and Keycloak lets web-api exchange tokens',
 };
 
 const cwd = `${repoRoot}tests/manifests/manifest-check`;

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
+  existsSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -176,24 +177,34 @@ describe('scripts/build-images.sh', () => {
 });
 
 /**
- * A stand-in for kubectl on the PATH: every cluster request succeeds, and each `apply -f` writes
- * what it was given to the next numbered file in FAKE_DIR, each `delete` its arguments.
+ * A stand-in for kubectl on the PATH: every cluster request succeeds, and each `apply -f FILE
+ * [--selector SELECTOR]` writes the file to the next numbered file in FAKE_DIR, with the selector
+ * beside it; each `delete` writes its arguments.
  */
 const FAKE_KUBECTL = `#!/usr/bin/env bash
 set -euo pipefail
 case $1 in --request-timeout=*) shift ;; esac
-step="$FAKE_DIR/$(printf '%03d' "$(find "$FAKE_DIR" -type f | wc -l)")"
-case "$1 \${3:-}" in
-  "apply -") cat >"$step-apply.yaml" ;;
-  "apply "*) cat "$3" >"$step-apply.yaml" ;;
+step="$FAKE_DIR/$(printf '%03d' "$(find "$FAKE_DIR" -type f -not -name '*.selector' | wc -l)")"
+case "$1 \${2:-}" in
+  "apply -f")
+    cat "$3" >"$step-apply.yaml"
+    if [ "\${4:-}" = --selector ]; then echo "$5" >"$step-apply.selector"; fi
+    ;;
   "delete "*) echo "$*" >"$step-delete" ;;
 esac
 `;
 
+/** The objects kubectl's `--selector key=value` picks: those whose label `key` is `value`. */
+function selected(objects: KubeObject[], selector: string | undefined): KubeObject[] {
+  if (selector === undefined) return objects;
+  const [key = '', value] = selector.split('=');
+  return objects.filter((object) => object.metadata.labels?.[key] === value);
+}
+
 /** The documents each `kubectl apply` of scripts/apply-authorization.sh sends, in order. */
 function appliedByApplyAuthorization(): KubeObject[][] {
   const path = mkdtempSync(join(tmpdir(), 'path-'));
-  for (const program of ['bash', 'cat', 'dirname', 'awk', 'find', 'wc', 'printf'])
+  for (const program of ['bash', 'cat', 'dirname', 'find', 'wc', 'printf'])
     symlinkSync(
       spawnSync('bash', ['-c', `command -v ${program}`], { encoding: 'utf8' }).stdout.trim(),
       join(path, program),
@@ -211,7 +222,11 @@ function appliedByApplyAuthorization(): KubeObject[][] {
     .filter((file) => file.endsWith('-apply.yaml'))
     .map((file) => {
       const text = readFileSync(join(steps, file), 'utf8');
-      return parseYaml(text, file).filter(Boolean) as KubeObject[];
+      const selectorFile = join(steps, file.replace(/\.yaml$/, '.selector'));
+      const selector = existsSync(selectorFile)
+        ? readFileSync(selectorFile, 'utf8').trim()
+        : undefined;
+      return selected(parseYaml(text, file).filter(Boolean) as KubeObject[], selector);
     });
 }
 

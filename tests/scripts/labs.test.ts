@@ -103,6 +103,7 @@ describe('the labs', () => {
       '08-authentication-in-the-web-app.md',
       '09-authorization-in-the-services.md',
       '10-run-everything-locally.md',
+      '11-token-exchange.md',
       'README.md',
       'troubleshooting.md',
     ]);

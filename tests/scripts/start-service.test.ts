@@ -46,13 +46,22 @@ async function answering(url: string, started: Started): Promise<void> {
   throw new Error(`${url} did not answer:\n${started.output()}`);
 }
 
-let ports: Record<'KEYCLOAK_PORT' | 'WEBAPI_PORT' | 'ARTICLES_PORT', string>;
+let ports: Record<
+  | 'KEYCLOAK_PORT'
+  | 'WEBAPI_PORT'
+  | 'ARTICLES_PORT'
+  | 'WEBAPI_MANAGEMENT_PORT'
+  | 'ARTICLES_MANAGEMENT_PORT',
+  string
+>;
 
 beforeAll(async () => {
   ports = {
     KEYCLOAK_PORT: String(await closedPort()),
     WEBAPI_PORT: String(await closedPort()),
     ARTICLES_PORT: String(await closedPort()),
+    WEBAPI_MANAGEMENT_PORT: String(await closedPort()),
+    ARTICLES_MANAGEMENT_PORT: String(await closedPort()),
   };
   const apps = ['idp', 'articles', 'web-api'] as const;
   const started = apps.map((app) => start('scripts/start-service.sh', [app], ports));
@@ -92,6 +101,13 @@ describe('pnpm start on other ports (scripts/start-service.sh)', () => {
     });
     expect(result.stdout).toContain('PERMISSIVE: plaintext accepted (HTTP 200)');
     expect(result.code, result.stderr).toBe(0);
+  });
+
+  it("moves the services' health and metrics ports too", async () => {
+    for (const name of ['WEBAPI_MANAGEMENT_PORT', 'ARTICLES_MANAGEMENT_PORT'] as const) {
+      const ready = await fetch(`http://127.0.0.1:${ports[name]}/health/ready`);
+      expect({ name, status: ready.status }).toEqual({ name, status: 200 });
+    }
   });
 
   it("points the web-app's /config.json and /articles proxy at the moved IdP and web-api", async () => {

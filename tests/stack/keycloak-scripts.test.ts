@@ -97,7 +97,7 @@ describe('scripts/start-keycloak.sh', () => {
     expect(option.code).toBe(2);
     expect(option.stderr).toContain("unknown argument '--detach'");
     const port = await run('start-keycloak.sh', [], { KEYCLOAK_PORT: 'http' });
-    expect(port.code).toBe(1);
+    expect(port.code).toBe(2);
     expect(port.stderr).toContain("KEYCLOAK_PORT must be a port number, not 'http'");
   });
 

@@ -11,6 +11,11 @@ const schema = z.object({
   REALM_FILE: z.string().min(1),
   /** Overrides the realm's access token lifespan (seconds), e.g. to test refreshes quickly. */
   ACCESS_TOKEN_LIFESPAN: z.coerce.number().int().min(5).max(86_400).optional(),
+  /**
+   * The secret of the realm's confidential client web-api (its `${WEB_API_CLIENT_SECRET}`), as
+   * Keycloak's import reads it; unset, web-api cannot log in and token exchange is off.
+   */
+  WEB_API_CLIENT_SECRET: z.string().min(16).optional(),
 });
 
 export type Config = z.output<typeof schema>;

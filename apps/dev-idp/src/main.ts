@@ -15,6 +15,7 @@ try {
   const logger = createLogger({ service: 'dev-idp', level: config.LOG_LEVEL });
   const realm = await loadRealm(config.REALM_FILE, {
     accessTokenLifespan: config.ACCESS_TOKEN_LIFESPAN,
+    variables: { WEB_API_CLIENT_SECRET: config.WEB_API_CLIENT_SECRET },
   });
   const { app, issuer } = await createIdp({ realm, publicUrl: config.PUBLIC_URL, logger });
   const lifecycle = createLifecycle();

@@ -13,6 +13,12 @@ import { keycloakAccessTokenClaims, profileClaims } from './keycloak-claims.ts';
 import type { Realm, RealmClient } from './realm.ts';
 import { allowedOrigins, redirectUriAllowed } from './redirect-uris.ts';
 import { createRefreshTokenIdFactory, type RefreshTokenFields } from './refresh-token-id.ts';
+import {
+  EXCHANGE_AUDIENCE,
+  TOKEN_EXCHANGE_GRANT,
+  TOKEN_EXCHANGE_PARAMS,
+  tokenExchangeGrant,
+} from './token-exchange-grant.ts';
 
 export interface ProviderOptions {
   realm: Realm;
@@ -51,7 +57,8 @@ export const PROVIDER_PATHS = [
 /**
  * oidc-provider configured to look like Keycloak to keycloak-js, curl and jose: Keycloak's routes,
  * JWT access tokens with Keycloak's claims, the password grant, JWT-shaped refresh tokens,
- * Keycloak's redirect-URI and web-origin rules, and no consent screen for first-party clients.
+ * Keycloak's redirect-URI and web-origin rules, Keycloak's standard token exchange, and no consent
+ * screen for first-party clients.
  */
 export function createProvider({ realm, issuer, basePath, signingKey }: ProviderOptions): Provider {
   const clients = new Map(realm.clients.map((client) => [client.clientId, client]));
@@ -138,6 +145,12 @@ export function createProvider({ realm, issuer, basePath, signingKey }: Provider
           // Keycloak names the login time in tokens from a browser login, and not after a password grant.
           const { AuthorizationCode, RefreshToken } = ctx.oidc.entities;
           const authTime = AuthorizationCode?.authTime ?? RefreshToken?.authTime;
+          // A token exchange names the audience it was asked for, not all of the client's.
+          const requested: unknown =
+            'extra' in token ? token.extra?.[EXCHANGE_AUDIENCE] : undefined;
+          const audiences = Array.isArray(requested)
+            ? requested.filter((audience): audience is string => typeof audience === 'string')
+            : undefined;
           parts.header = { typ: 'JWT' };
           parts.payload = {
             exp,
@@ -148,7 +161,7 @@ export function createProvider({ realm, issuer, basePath, signingKey }: Provider
             sub,
             ...keycloakAccessTokenClaims({
               user,
-              client,
+              client: audiences ? { ...client, audiences } : client,
               sid: 'sid' in token && typeof token.sid === 'string' ? token.sid : newSessionId(),
               openid: token.scopes.has('openid'),
             }),
@@ -174,7 +187,20 @@ export function createProvider({ realm, issuer, basePath, signingKey }: Provider
     'password',
     'scope',
   ]);
+  provider.registerGrantType(
+    TOKEN_EXCHANGE_GRANT,
+    tokenExchangeGrant({
+      realm,
+      issuer,
+      signingKey,
+      resource: RESOURCE,
+      resourceServer,
+      realmClient,
+    }),
+    TOKEN_EXCHANGE_PARAMS,
+  );
   provider.use(addDefaultScopes(basePath));
+  provider.use(keycloakClientAuthRefusal(realmClient));
   provider.use(keycloakTokenResponse(realm.ssoSessionIdleTimeout));
   provider.use(keycloakDirectGrantRefusal);
   provider.use(allowCredentialedCors);
@@ -185,12 +211,15 @@ function toClientMetadata(client: RealmClient): ClientMetadata {
   return {
     client_id: client.clientId,
     client_name: client.name,
-    token_endpoint_auth_method: 'none',
+    // Keycloak's "client-secret" authenticator; web-api sends HTTP Basic.
+    ...(client.secret === undefined
+      ? { token_endpoint_auth_method: 'none' }
+      : { token_endpoint_auth_method: 'client_secret_basic', client_secret: client.secret }),
     grant_types: [
-      ...(client.standardFlowEnabled ? ['authorization_code'] : []),
-      'refresh_token',
-      ...(client.directAccessGrantsEnabled ? ['password'] : []),
-    ],
+      ...(client.standardFlowEnabled ? ['authorization_code', 'refresh_token'] : []),
+      ...(client.directAccessGrantsEnabled ? ['password', 'refresh_token'] : []),
+      ...(client.standardTokenExchangeEnabled ? [TOKEN_EXCHANGE_GRANT] : []),
+    ].filter((grant, index, all) => all.indexOf(grant) === index),
     response_types: client.standardFlowEnabled ? ['code'] : [],
     redirect_uris: client.redirectUris,
     post_logout_redirect_uris: client.postLogoutRedirectUris,
@@ -321,21 +350,72 @@ function keycloakTokenResponse(refreshExpiresIn: number) {
     ) {
       return;
     }
-    const { access_token, expires_in, refresh_token, token_type, id_token } = body;
+    const { access_token, expires_in, refresh_token, token_type, id_token, issued_token_type } =
+      body;
     // The requested scope may be just `openid`; Keycloak reports the default scopes it added.
     const { sid, scope } = decodeJwt(access_token);
     ctx.body = {
       access_token,
       expires_in,
-      refresh_expires_in: refreshExpiresIn,
+      // A token exchange hands out no refresh token: Keycloak says 0.
+      refresh_expires_in: refresh_token === undefined ? 0 : refreshExpiresIn,
       refresh_token,
       token_type,
       ...(id_token !== undefined && { id_token }),
       'not-before-policy': 0,
       session_state: sid,
       scope,
+      ...(issued_token_type !== undefined && { issued_token_type }),
     };
   };
+}
+
+/**
+ * Keycloak's answers where a client may not do what it asks: wrong credentials are 401
+ * `unauthorized_client` (oidc-provider: `invalid_client`), and a client without the switch asking
+ * for a token exchange is told so.
+ */
+function keycloakClientAuthRefusal(
+  realmClient: (clientId: string | undefined) => RealmClient | undefined,
+) {
+  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
+    await next();
+    const body = ctx.body as Record<string, unknown> | undefined;
+    if (ctx.oidc?.route !== 'token' || typeof body?.error !== 'string') return;
+    // An unknown client stays `invalid_client`, as at Keycloak.
+    if (
+      body.error === 'invalid_client' &&
+      ctx.status === 401 &&
+      realmClient(basicClientId(ctx.get('authorization')))?.secret !== undefined
+    ) {
+      ctx.body = {
+        error: 'unauthorized_client',
+        error_description: 'Invalid client or Invalid client credentials',
+      };
+    } else if (
+      ctx.oidc.params?.grant_type === TOKEN_EXCHANGE_GRANT &&
+      body.error_description === 'requested grant type is not allowed for this client'
+    ) {
+      ctx.body = {
+        error: 'invalid_request',
+        error_description: 'Standard token exchange is not enabled for the requested client',
+      };
+    }
+  };
+}
+
+/** The client id of an HTTP Basic `Authorization` header (RFC 6749, section 2.3.1). */
+function basicClientId(header: string): string | undefined {
+  const [scheme, value = ''] = header.split(' ');
+  if (scheme?.toLowerCase() !== 'basic') return undefined;
+  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  try {
+    return decodeURIComponent(decoded.slice(0, colon));
+  } catch {
+    return undefined;
+  }
 }
 
 /**

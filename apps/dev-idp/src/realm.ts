@@ -32,6 +32,9 @@ const client = z.object({
   name: z.string().optional(),
   enabled: z.boolean().default(true),
   publicClient: z.boolean().default(false),
+  bearerOnly: z.boolean().default(false),
+  /** A confidential client's secret; `${NAME}` takes it from the environment, as Keycloak does. */
+  secret: z.string().optional(),
   standardFlowEnabled: z.boolean().default(true),
   directAccessGrantsEnabled: z.boolean().default(false),
   redirectUris: z.array(z.string()).default([]),
@@ -55,10 +58,14 @@ const realmFile = z.object({
 
 export type RealmUser = z.output<typeof user>;
 
-/** A public client of the realm, with Keycloak's settings resolved. */
+/** A client of the realm that gets tokens, with Keycloak's settings resolved. */
 export interface RealmClient {
   clientId: string;
   name: string;
+  /** A confidential client's secret; undefined for a public client. */
+  secret: string | undefined;
+  /** Keycloak's "standard token exchange" (RFC 8693) switch. */
+  standardTokenExchangeEnabled: boolean;
   directAccessGrantsEnabled: boolean;
   standardFlowEnabled: boolean;
   redirectUris: string[];
@@ -76,6 +83,8 @@ export interface Realm {
   /** Whether each refresh hands out a new refresh token and spends the old one. */
   readonly revokeRefreshToken: boolean;
   readonly clients: readonly RealmClient[];
+  /** Every enabled client, including those that only receive tokens: the audiences one may ask for. */
+  readonly clientIds: ReadonlySet<string>;
   findUser(id: string): RealmUser | undefined;
   /** The enabled user with this username (or email, when the realm allows it) and password. */
   authenticate(login: string, password: string): RealmUser | undefined;
@@ -83,6 +92,11 @@ export interface Realm {
 
 export interface RealmOverrides {
   accessTokenLifespan?: number | undefined;
+  /**
+   * Values for the file's `${NAME}` placeholders, as Keycloak's import reads them from its
+   * environment. A confidential client whose secret stays unresolved is left out: it cannot log in.
+   */
+  variables?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Reads a Keycloak realm export and keeps what the development IdP needs. */
@@ -114,10 +128,11 @@ export function toRealm(json: unknown, overrides: RealmOverrides = {}): Realm {
     accessTokenLifespan: overrides.accessTokenLifespan ?? file.accessTokenLifespan,
     ssoSessionIdleTimeout: file.ssoSessionIdleTimeout,
     revokeRefreshToken: file.revokeRefreshToken,
-    // Confidential clients need secrets and service accounts; this IdP serves browsers and curl.
     clients: file.clients
-      .filter((candidate) => candidate.enabled && candidate.publicClient)
-      .map(toClient),
+      .filter((candidate) => candidate.enabled && !candidate.bearerOnly)
+      .map((candidate) => toClient(candidate, overrides.variables ?? {}))
+      .filter((candidate) => candidate.secret !== ''),
+    clientIds: new Set(file.clients.filter((c) => c.enabled).map((c) => c.clientId)),
     findUser: (id) => byId.get(id),
     authenticate(login, password) {
       const found = users.find(
@@ -135,11 +150,17 @@ function sameSecret(expected: string, given: string): boolean {
   return timingSafeEqual(digest(expected), digest(given));
 }
 
-function toClient(source: z.output<typeof client>): RealmClient {
+function toClient(
+  source: z.output<typeof client>,
+  variables: Readonly<Record<string, string | undefined>>,
+): RealmClient {
   const logout = source.attributes['post.logout.redirect.uris'];
   return {
     clientId: source.clientId,
     name: source.name ?? source.clientId,
+    // '' marks a confidential client without a usable secret; the caller leaves it out.
+    secret: source.publicClient ? undefined : resolvePlaceholder(source.secret ?? '', variables),
+    standardTokenExchangeEnabled: source.attributes['standard.token.exchange.enabled'] === 'true',
     directAccessGrantsEnabled: source.directAccessGrantsEnabled,
     standardFlowEnabled: source.standardFlowEnabled,
     redirectUris: source.redirectUris,
@@ -158,4 +179,19 @@ function toClient(source: z.output<typeof client>): RealmClient {
       )
       .filter((audience): audience is string => Boolean(audience)),
   };
+}
+
+/**
+ * Keycloak's import replaces `${NAME}` (and `${NAME:default}`) with the environment variable; a
+ * value that is nothing but an unresolved placeholder becomes '' here, so it can never be the
+ * literal text a reader of the repository would guess.
+ */
+function resolvePlaceholder(
+  value: string,
+  variables: Readonly<Record<string, string | undefined>>,
+): string {
+  const match = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}$/.exec(value);
+  if (!match) return value;
+  const [, name = '', fallback] = match;
+  return variables[name] || fallback || '';
 }

@@ -8,6 +8,7 @@ import {
 } from '@cns/service-kit';
 import type { Express } from 'express';
 import type { ArticlesClient } from './articles-client.ts';
+import { forwardCallerToken, type Relay } from './relay.ts';
 import { webApiRoutes } from './web-api-routes.ts';
 
 export interface AppDeps extends Pick<
@@ -16,6 +17,8 @@ export interface AppDeps extends Pick<
 > {
   verifier: TokenVerifier;
   articles: ArticlesClient;
+  /** How the caller's identity reaches articles; default: its own token, forwarded. */
+  relay?: Relay;
   logger: Logger;
   lifecycle?: Lifecycle;
 }
@@ -24,6 +27,7 @@ export interface AppDeps extends Pick<
 export function createApp({
   verifier,
   articles,
+  relay = forwardCallerToken,
   lifecycle = createLifecycle(),
   ...options
 }: AppDeps): Express {
@@ -32,6 +36,6 @@ export function createApp({
     ...options,
     service: 'web-api',
     lifecycle,
-    routes: webApiRoutes(auth, articles),
+    routes: webApiRoutes(auth, articles, relay),
   });
 }

@@ -1,7 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { parseArticles, type Article } from '@cns/articles-contract';
-import { boundedGet, type BoundedAnswer } from '@cns/bounded-get';
+import { boundedRequest, type BoundedAnswer } from '@cns/bounded-request';
 import { HttpError } from '@cns/service-kit';
 import { memoizeLast } from './memoize-last.ts';
 
@@ -64,7 +64,7 @@ export function createArticlesClient(options: ArticlesClientOptions): ArticlesCl
       const path = `${basePath}/articles${amount === undefined ? '' : `?amount=${amount}`}`;
       try {
         const headers = { ...traceHeaders, accept: 'application/json', authorization };
-        const answer = await boundedGet(new URL(path, base), {
+        const answer = await boundedRequest(new URL(path, base), {
           maxBytes: MAX_RESPONSE_BYTES,
           headers,
           timeoutMs: options.timeoutMs,

@@ -14,6 +14,8 @@ import {
 import { createApp } from './app.ts';
 import { createArticlesClient } from './articles-client.ts';
 import { loadConfig } from './config.ts';
+import { exchangeCallerToken, forwardCallerToken } from './relay.ts';
+import { createTokenExchange } from './token-exchange.ts';
 
 try {
   const config = loadConfig();
@@ -28,11 +30,25 @@ try {
     baseUrl: config.ARTICLES_URL,
     timeoutMs: config.ARTICLES_TIMEOUT_MS,
   });
+  const relay =
+    config.RELAY_MODE === 'exchange'
+      ? exchangeCallerToken(
+          createTokenExchange({
+            // Both are checked by loadConfig when RELAY_MODE is exchange.
+            tokenEndpoint: config.OIDC_TOKEN_ENDPOINT ?? '',
+            clientId: config.OIDC_CLIENT_ID,
+            clientSecret: config.OIDC_CLIENT_SECRET ?? '',
+            audience: config.ARTICLES_AUDIENCE,
+            timeoutMs: config.TOKEN_EXCHANGE_TIMEOUT_MS,
+          }),
+        )
+      : forwardCallerToken;
   const lifecycle = createLifecycle();
   const metrics = createMetrics('web-api');
   const app = createApp({
     verifier,
     articles,
+    relay,
     logger,
     lifecycle,
     metrics,

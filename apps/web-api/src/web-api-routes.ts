@@ -5,9 +5,10 @@ import type { Router } from 'express';
 import type { ArticlesClient } from './articles-client.ts';
 import { withAuthorLinks } from './author-links.ts';
 import { memoizeLast } from './memoize-last.ts';
+import type { Relay } from './relay.ts';
 import { traceHeaders } from './trace-headers.ts';
 
-export function webApiRoutes(auth: BearerAuth, articles: ArticlesClient): Router {
+export function webApiRoutes(auth: BearerAuth, articles: ArticlesClient, relay: Relay): Router {
   // The client hands out the same frozen list for the same answer: serialize it once.
   const render = memoizeLast((list: readonly Article[]) =>
     Buffer.from(JSON.stringify(list.map(withAuthorLinks))),
@@ -19,7 +20,7 @@ export function webApiRoutes(auth: BearerAuth, articles: ArticlesClient): Router
       const amount = parseAmount(req.query.amount);
       if (!amount.ok) throw new HttpError(400, 'invalid_parameter', amount.message);
       const list = await articles.list({
-        authorization: req.headers.authorization ?? '',
+        authorization: await relay(req),
         amount: amount.amount,
         traceHeaders: traceHeaders(req, requestIdOf(res)),
       });

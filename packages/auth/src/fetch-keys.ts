@@ -1,18 +1,18 @@
-import { boundedGet } from '@cns/bounded-get';
+import { boundedRequest } from '@cns/bounded-request';
 import { TokenVerificationError } from './errors.ts';
 
 /** A key set is a few KiB; anything this large is not one. */
 const MAX_JWKS_BYTES = 1_048_576;
 
 /**
- * Fetches the JWKS for jose with {@link boundedGet} (Node's own HTTP client) instead of `fetch`,
+ * Fetches the JWKS for jose with {@link boundedRequest} (Node's own HTTP client) instead of `fetch`,
  * which would load a second HTTP stack for one request every ten minutes. jose reads only `status`
  * and `json()` of the answer.
  */
 export async function fetchKeys(url: string, init: RequestInit): Promise<Response> {
   const signal = init.signal ?? undefined;
   try {
-    const { status, body } = await boundedGet(new URL(url), {
+    const { status, body } = await boundedRequest(new URL(url), {
       maxBytes: MAX_JWKS_BYTES,
       headers: Object.fromEntries(new Headers(init.headers).entries()),
       signal,

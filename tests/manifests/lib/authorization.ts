@@ -13,6 +13,8 @@ export interface MeshRequest {
   principal?: string;
   /** `iss/sub` of a valid JWT, when a RequestAuthentication accepted one. */
   requestPrincipal?: string;
+  /** Claims of that JWT, for `when: request.auth.claims[…]` conditions. */
+  claims?: Record<string, string>;
   method: string;
   path: string;
   port: number;
@@ -30,7 +32,13 @@ function matches(patterns: string[], value: string | undefined): boolean {
 }
 
 function ruleMatches(rule: AuthorizationRule, request: MeshRequest): boolean {
-  if (rule.when?.length) throw new Error('`when` conditions are not modelled by these tests');
+  const whenOk = (rule.when ?? []).every(({ key, values, notValues }) => {
+    const claim = /^request\.auth\.claims\[([^\]]+)\]$/.exec(key)?.[1];
+    if (claim === undefined) throw new Error(`the condition ${key} is not modelled by these tests`);
+    const value = request.claims?.[claim];
+    // Envoy: a missing claim matches no value, so it satisfies every `notValues`.
+    return (!values || matches(values, value)) && (!notValues || !matches(notValues, value));
+  });
   const fromOk =
     !rule.from ||
     rule.from.some(({ source }) => {
@@ -54,7 +62,7 @@ function ruleMatches(rule: AuthorizationRule, request: MeshRequest): boolean {
         (!operation.ports || operation.ports.includes(String(request.port)))
       );
     });
-  return fromOk && toOk;
+  return fromOk && toOk && whenOk;
 }
 
 /**

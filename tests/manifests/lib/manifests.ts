@@ -60,11 +60,19 @@ export interface Manifests {
   named<Spec>(kind: string, name: string): Typed<Spec>;
 }
 
-export function loadManifests(): Manifests {
+/** The mesh policies of token exchange (lab 11): applied only with web-api in exchange mode. */
+export const TOKEN_EXCHANGE_FILE = 'istio/07-token-exchange.yaml';
+
+/**
+ * The cluster as the labs leave it: forward mode, or with `tokenExchange` the state of lab 11.
+ */
+export function loadManifests({ tokenExchange = false } = {}): Manifests {
   const k8sYaml = renderKustomization('k8s');
   const all = [
     ...asObjects(parseYaml(k8sYaml, 'kustomize build k8s'), 'k8s'),
-    ...yamlFiles('istio').flatMap((file) => asObjects(parseYaml(readRepoFile(file), file), file)),
+    ...yamlFiles('istio')
+      .filter((file) => tokenExchange || file !== TOKEN_EXCHANGE_FILE)
+      .flatMap((file) => asObjects(parseYaml(readRepoFile(file), file), file)),
   ];
   const ofKind = <Spec>(kind: string) =>
     all.filter((object) => object.kind === kind) as Typed<Spec>[];

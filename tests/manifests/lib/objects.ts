@@ -167,7 +167,7 @@ export interface AuthorizationRule {
   to?: {
     operation: { methods?: string[]; paths?: string[]; ports?: string[]; notPaths?: string[] };
   }[];
-  when?: unknown[];
+  when?: { key: string; values?: string[]; notValues?: string[] }[];
 }
 
 export interface AuthorizationPolicySpec {

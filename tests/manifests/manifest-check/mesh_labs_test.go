@@ -22,6 +22,7 @@ var (
 	permissiveFiles = []string{"01-ingress.yaml", "02-destination-rules.yaml"}
 	strictFiles     = append(slices.Clone(permissiveFiles), "03-mtls-strict.yaml")
 	authorizedFiles = append(slices.Clone(strictFiles), "04-request-authentication.yaml", "05-authorization.yaml")
+	exchangeFiles   = append(slices.Clone(authorizedFiles), "07-token-exchange.yaml")
 )
 
 func inbound(port int, tls simulation.TLSMode) simulation.Call {
@@ -257,4 +258,55 @@ func TestLab7KeysWhenIstiodsFetchIsRefused(t *testing.T) {
 			}
 		}
 	})
+}
+
+// rbacPolicies are the compiled RBAC policies of a filter chain, "name {json}", by action.
+func rbacPolicies(t *testing.T, chain *listener.FilterChain) (allow, deny []string) {
+	t.Helper()
+	for _, config := range httpFilterConfig[rbac.RBAC](t, chain, "envoy.filters.http.rbac") {
+		rules := config.GetRules()
+		for name, policy := range rules.GetPolicies() {
+			compiled, err := protojson.Marshal(policy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rules.GetAction().String() == "DENY" {
+				deny = append(deny, name+" "+string(compiled))
+			} else {
+				allow = append(allow, name+" "+string(compiled))
+			}
+		}
+	}
+	slices.Sort(allow)
+	slices.Sort(deny)
+	return allow, deny
+}
+
+func TestLab11TokenExchangePolicies(t *testing.T) {
+	state := newMesh(t, keyServer(t, http.StatusOK), exchangeFiles...)
+	webAPI := `"spiffe://cluster.local/ns/demo/sa/web-api"`
+
+	chain, _ := inboundHTTPFilters(t, state.sidecar("articles"), 8082)
+	allow, deny := rbacPolicies(t, chain)
+	if len(allow) != 2 || !strings.HasPrefix(allow[1], "ns[demo]-policy[articles]-rule[0] ") || !strings.Contains(allow[1], webAPI) {
+		t.Errorf("Lab 11: articles keeps lab 7's ALLOW rule for web-api, compiled: %v", allow)
+	}
+	exchanged := "ns[demo]-policy[articles-exchanged-tokens-only]-rule[0] "
+	if len(deny) != 2 || !strings.HasPrefix(deny[0], exchanged) ||
+		!strings.Contains(deny[0], `"azp"`) || !strings.Contains(deny[0], `"web-api"`) ||
+		!strings.HasPrefix(deny[1], "ns[demo]-policy[articles-require-token]-rule[0] ") {
+		t.Errorf("Lab 11: articles must deny tokens whose azp is not web-api (%s) beside articles-require-token, compiled: %v", exchanged, deny)
+	}
+
+	chain, _ = inboundHTTPFilters(t, state.sidecar("keycloak"), 8080)
+	allow, _ = rbacPolicies(t, chain)
+	var exchange string
+	for _, entry := range allow {
+		if strings.HasPrefix(entry, "ns[demo]-policy[keycloak-token-exchange]-rule[0] ") {
+			exchange = entry
+		}
+	}
+	if !strings.Contains(exchange, webAPI) || !strings.Contains(exchange, "/auth/realms/quarkus/protocol/openid-connect/token") {
+		t.Errorf("Lab 11: Keycloak must let web-api POST its token endpoint, compiled ALLOW rules: %v", allow)
+	}
 }

@@ -1,8 +1,12 @@
 import { request as httpRequest, type Agent, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
-export interface BoundedGetOptions {
-  /** Largest body accepted, in bytes; a larger one fails the call with a `RangeError`. */
+export interface BoundedRequestOptions {
+  /** Default GET. */
+  method?: 'GET' | 'POST';
+  /** Sent as it is, with its length; set its `content-type` in `headers`. */
+  body?: string;
+  /** Largest answer accepted, in bytes; a larger one fails the call with a `RangeError`. */
   maxBytes: number;
   headers?: Record<string, string>;
   /**
@@ -24,7 +28,7 @@ export interface BoundedAnswer {
 }
 
 /**
- * A GET with Node's own HTTP client rather than `fetch`: `fetch` loads a second HTTP stack
+ * A request with Node's own HTTP client rather than `fetch`: `fetch` loads a second HTTP stack
  * (undici, with its WebAssembly parser) that costs each service tens of MB of memory. The answer is
  * read whole, up to `maxBytes`, so a hostile or broken server cannot fill the memory.
  *
@@ -33,14 +37,14 @@ export interface BoundedAnswer {
  *   answer is complete.
  * @example
  * ```ts
- * const { status, body } = await boundedGet(new URL('http://articles:8082/articles'), {
+ * const { status, body } = await boundedRequest(new URL('http://articles:8082/articles'), {
  *   maxBytes: 1_048_576,
  *   timeoutMs: 3000,
  * })
  * ```
  */
-export function boundedGet(url: URL, options: BoundedGetOptions): Promise<BoundedAnswer> {
-  const { maxBytes, headers = {}, timeoutMs, signal, agent } = options;
+export function boundedRequest(url: URL, options: BoundedRequestOptions): Promise<BoundedAnswer> {
+  const { method = 'GET', body, maxBytes, headers = {}, timeoutMs, signal, agent } = options;
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     let deadline: NodeJS.Timeout | undefined;
@@ -48,7 +52,7 @@ export function boundedGet(url: URL, options: BoundedGetOptions): Promise<Bounde
       clearTimeout(deadline);
       reject(error);
     };
-    const outgoing = send(url, { method: 'GET', headers, signal, agent }, (response) => {
+    const outgoing = send(url, { method, headers, signal, agent }, (response) => {
       const chunks: Buffer[] = [];
       let size = 0;
       response.on('data', (chunk: Buffer) => {
@@ -76,6 +80,7 @@ export function boundedGet(url: URL, options: BoundedGetOptions): Promise<Bounde
       }, timeoutMs);
     }
     outgoing.on('error', fail);
-    outgoing.end();
+    if (body !== undefined) outgoing.setHeader('content-length', Buffer.byteLength(body));
+    outgoing.end(body);
   });
 }

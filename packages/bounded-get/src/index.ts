@@ -1,1 +1,0 @@
-export { boundedGet, type BoundedAnswer, type BoundedGetOptions } from './bounded-get.ts';

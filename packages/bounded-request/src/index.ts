@@ -1,0 +1,5 @@
+export {
+  boundedRequest,
+  type BoundedAnswer,
+  type BoundedRequestOptions,
+} from './bounded-request.ts';
