@@ -61,7 +61,7 @@ export function postgresMajorVersion(bin: string): string {
  * A throwaway PostgreSQL server on a free loopback port, with one database owned by one user who
  * logs in with a password (scram-sha-256), as the cluster's postgres Deployment sets it up.
  *
- * @param bin The directory of PostgreSQL's programs (`initdb`, `postgres`, `pg_isready`,
+ * @param bin The directory of PostgreSQL's programs (`initdb`, `postgres`, `pg_isready`, `psql`,
  *   `createdb`), e.g. `/usr/lib/postgresql/15/bin` on Debian.
  */
 export async function startLocalPostgres(bin: string): Promise<LocalPostgres> {
