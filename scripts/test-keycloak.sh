@@ -2,7 +2,8 @@
 # `pnpm test:keycloak`: the integration suites and the browser tests against a real Keycloak,
 # started by scripts/start-keycloak.sh on port 8080, the URLs the development IdP serves, then
 # `IDP=keycloak pnpm start` as the README describes it, and last Keycloak with the settings of the
-# cluster's pod (k8s/). Needs ports 8080-8082, 9081, 9082 and 5173 free.
+# cluster's pod (k8s/) on a PostgreSQL server of its own, restarted once. Needs ports 8080-8082,
+# 9081, 9082 and 5173 free, and Debian's package postgresql.
 #
 # Usage: scripts/test-keycloak.sh   (or: pnpm test:keycloak)
 set -euo pipefail
@@ -43,6 +44,12 @@ step "IDP=keycloak pnpm start: the lab curl's token at web-api"
 scripts/stop-keycloak.sh
 IDP=keycloak pnpm exec vitest run --reporter=verbose --project integration:stack tests/stack/start-command.test.ts
 
-step "Keycloak with the cluster pod's settings (it rebuilds its server first: minutes)"
-KEYCLOAK_DIST=$(. scripts/lib/keycloak.sh && echo "$KEYCLOAK_HOME") \
+step "Keycloak with the cluster pod's settings on PostgreSQL, restarted once (it rebuilds its server first: minutes)"
+# Debian's package postgresql keeps the programs out of PATH, in /usr/lib/postgresql/<major>/bin.
+postgres_bin=$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin 2>/dev/null | sort -V | tail -n 1)
+if [ ! -x "$postgres_bin/initdb" ]; then
+  echo "test-keycloak: error: no PostgreSQL in /usr/lib/postgresql: install Debian's package postgresql" >&2
+  exit 1
+fi
+POSTGRES_BIN=$postgres_bin KEYCLOAK_DIST=$(. scripts/lib/keycloak.sh && echo "$KEYCLOAK_HOME") \
   pnpm exec vitest run --reporter=verbose --project integration:stack tests/stack/keycloak-pod-settings.test.ts
