@@ -59,8 +59,7 @@ case $1 in
   web-api)
     oidc
     if [ "$RELAY_MODE" = exchange ]; then
-      export RELAY_MODE OIDC_TOKEN_ENDPOINT=$issuer/protocol/openid-connect/token
-      export OIDC_CLIENT_SECRET=$WEB_API_CLIENT_SECRET
+      export RELAY_MODE WEB_API_CLIENT_SECRET OIDC_TOKEN_ENDPOINT=$issuer/protocol/openid-connect/token
     fi
     PORT=$WEBAPI_PORT MANAGEMENT_PORT=$WEBAPI_MANAGEMENT_PORT ARTICLES_URL=http://127.0.0.1:$ARTICLES_PORT \
       exec pnpm --filter @cns/web-api start

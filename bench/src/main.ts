@@ -118,7 +118,7 @@ try {
       ARTICLES_URL: exchangeArticles.url,
       RELAY_MODE: 'exchange',
       OIDC_TOKEN_ENDPOINT: exchangeIdp.tokenUrl,
-      OIDC_CLIENT_SECRET: exchangeSecret,
+      WEB_API_CLIENT_SECRET: exchangeSecret,
     },
     imageNodeFlags(`${ROOT}apps/web-api/Dockerfile`),
   );

@@ -22,8 +22,11 @@ const schema = z
     OIDC_TOKEN_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
     /** Exchange mode: this service's confidential client at the IdP. */
     OIDC_CLIENT_ID: z.string().min(1).default('web-api'),
-    /** Exchange mode: its secret, from a Kubernetes Secret; never in a file of the repository. */
-    OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    /**
+     * Exchange mode: its secret, from a Kubernetes Secret, never in a file of the repository; the
+     * same name Keycloak's realm import and dev-idp read.
+     */
+    WEB_API_CLIENT_SECRET: z.string().min(1).optional(),
     /** Exchange mode: the `aud` the exchanged token carries. */
     ARTICLES_AUDIENCE: z.string().min(1).default('articles'),
     /** Exchange mode: upper bound for one call to the IdP's token endpoint. */
@@ -31,7 +34,7 @@ const schema = z
   })
   .superRefine((config, context) => {
     if (config.RELAY_MODE !== 'exchange') return;
-    for (const key of ['OIDC_TOKEN_ENDPOINT', 'OIDC_CLIENT_SECRET'] as const) {
+    for (const key of ['OIDC_TOKEN_ENDPOINT', 'WEB_API_CLIENT_SECRET'] as const) {
       if (config[key] === undefined) {
         context.addIssue({
           code: 'custom',

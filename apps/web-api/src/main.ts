@@ -37,7 +37,7 @@ try {
             // Both are checked by loadConfig when RELAY_MODE is exchange.
             tokenEndpoint: config.OIDC_TOKEN_ENDPOINT ?? '',
             clientId: config.OIDC_CLIENT_ID,
-            clientSecret: config.OIDC_CLIENT_SECRET ?? '',
+            clientSecret: config.WEB_API_CLIENT_SECRET ?? '',
             audience: config.ARTICLES_AUDIENCE,
             timeoutMs: config.TOKEN_EXCHANGE_TIMEOUT_MS,
           }),

@@ -93,7 +93,7 @@ describe('RELAY_MODE', () => {
 
   it('names both missing settings of exchange mode', () => {
     expect(() => loadConfig({ ...base, RELAY_MODE: 'exchange' })).toThrow(
-      /OIDC_TOKEN_ENDPOINT: required when RELAY_MODE=exchange\n {2}OIDC_CLIENT_SECRET: required when RELAY_MODE=exchange/,
+      /OIDC_TOKEN_ENDPOINT: required when RELAY_MODE=exchange\n {2}WEB_API_CLIENT_SECRET: required when RELAY_MODE=exchange/,
     );
   });
 
