@@ -2,14 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  closedPort,
-  startResetListener,
-  startSilentCloseListener,
-  type Listener,
-} from './lib/listeners.ts';
+import { startResetListener, startSilentCloseListener, type Listener } from './lib/listeners.ts';
 import { startIdp } from '@cns/dev-idp/testing';
-import { createStubs, identityProvider, pathWithout, runningKeycloak } from '@cns/test-support';
+import {
+  createStubs,
+  freePort,
+  identityProvider,
+  pathWithout,
+  runningKeycloak,
+} from '@cns/test-support';
 import { startLocalStack, type LocalStack } from './lib/local-stack.ts';
 import { run, runScript } from './lib/run-script.ts';
 
@@ -107,7 +108,7 @@ describe('scripts/check-mtls.sh against a listener that resets plaintext like a 
 
 describe('scripts/check-mtls.sh: no verdict, bad usage', () => {
   it('gives no verdict and exits 1 when nothing listens at WEBAPI_URL', async () => {
-    const url = `http://127.0.0.1:${await closedPort()}`;
+    const url = `http://127.0.0.1:${await freePort()}`;
     const result = await check(['--expect', 'strict'], { WEBAPI_URL: url });
     expect(result.stdout).toBe(`NO VERDICT: connection refused: nothing listens there at ${url}\n`);
     expect(result.code).toBe(1);
@@ -132,7 +133,7 @@ describe('scripts/check-mtls.sh: no verdict, bad usage', () => {
   });
 
   it('exits 2 without a verdict when it cannot get a token', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const result = await runScript('check-mtls.sh', ['--expect', 'strict'], {
       env: { WEBAPI_URL: strictSidecar.url, TOKEN_URL: `http://127.0.0.1:${port}/token` },
     });

@@ -2,9 +2,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closedPort, startHttpsIngress, type Listener } from './lib/listeners.ts';
+import { startHttpsIngress, type Listener } from './lib/listeners.ts';
 import {
   createStubs,
+  freePort,
   type IdentityProvider,
   pathWithout,
   runningKeycloak,
@@ -106,7 +107,7 @@ describe('scripts/get-token.sh: usage and failures', () => {
   });
 
   it("says that nothing answers at TOKEN_URL, with curl's own message", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const url = `http://127.0.0.1:${port}/auth/realms/quarkus/protocol/openid-connect/token`;
     const result = await runScript('get-token.sh', ['alice'], { env: { TOKEN_URL: url } });
     expect(result.code).toBe(1);

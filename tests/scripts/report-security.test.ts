@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  closedPort,
   startHttpListener,
   startHttpsIngress,
   startResetListener,
@@ -12,7 +11,7 @@ import {
 import { startDevelopmentIdp, startLocalStack, type LocalStack } from './lib/local-stack.ts';
 import { ingressTls, loadManifests } from './lib/manifests.ts';
 import { runScript } from './lib/run-script.ts';
-import { CLUSTER_TOOLS, createStubs, pathWithout } from '@cns/test-support';
+import { CLUSTER_TOOLS, createStubs, freePort, pathWithout } from '@cns/test-support';
 
 const { host } = ingressTls(loadManifests());
 const COLUMNS = [
@@ -207,7 +206,7 @@ describe('scripts/report-security.sh', () => {
         TOKEN_URL: stack.idp.tokenUrl,
         ARTICLES_URL: stack.articles.url,
         WEBAPI_URL: anything.url,
-        WEBAPP_URL: `http://127.0.0.1:${await closedPort()}`,
+        WEBAPP_URL: `http://127.0.0.1:${await freePort()}`,
         KEYCLOAK_URL: new URL(stack.idp.issuer).origin,
       },
       timeoutMs: 60_000,

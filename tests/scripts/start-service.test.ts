@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { freePort } from '@cns/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closedPort } from './lib/listeners.ts';
 import { ROOT, runScript } from './lib/run-script.ts';
 
 // `pnpm start` on other ports, for an attendee whose 8080 is taken: each app started as
@@ -57,11 +57,11 @@ let ports: Record<
 
 beforeAll(async () => {
   ports = {
-    KEYCLOAK_PORT: String(await closedPort()),
-    WEBAPI_PORT: String(await closedPort()),
-    ARTICLES_PORT: String(await closedPort()),
-    WEBAPI_MANAGEMENT_PORT: String(await closedPort()),
-    ARTICLES_MANAGEMENT_PORT: String(await closedPort()),
+    KEYCLOAK_PORT: String(await freePort()),
+    WEBAPI_PORT: String(await freePort()),
+    ARTICLES_PORT: String(await freePort()),
+    WEBAPI_MANAGEMENT_PORT: String(await freePort()),
+    ARTICLES_MANAGEMENT_PORT: String(await freePort()),
   };
   const apps = ['idp', 'articles', 'web-api'] as const;
   const started = apps.map((app) => start('scripts/start-service.sh', [app], ports));
@@ -111,7 +111,7 @@ describe('pnpm start on other ports (scripts/start-service.sh)', () => {
   });
 
   it("points the web-app's /config.json and /articles proxy at the moved IdP and web-api", async () => {
-    const port = String(await closedPort());
+    const port = String(await freePort());
     // The web-app's own port stays 5173 under pnpm start; here a free one, so tests never collide.
     const vite = start('pnpm', ['--filter', '@cns/web-app', 'exec', 'vite', '--port', port], ports);
     await answering(`http://localhost:${port}/`, vite);

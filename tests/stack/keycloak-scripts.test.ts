@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@cns/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The scripts' refusals, which must come before any download or start. The happy path is
@@ -28,14 +29,6 @@ function run(script: string, args: string[], env: Record<string, string>): Promi
       },
     );
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 let scratch: string;

@@ -6,10 +6,10 @@ import {
   type SpawnOptions,
 } from 'node:child_process';
 import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '@cns/test-support';
 
 const run = promisify(execFile);
 const START_TIMEOUT_MS = 60_000;
@@ -23,14 +23,6 @@ export interface LocalPostgres {
   query(sql: string): Promise<string>;
   /** Stops the server (fast shutdown) and deletes its data directory. */
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**

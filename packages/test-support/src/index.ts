@@ -21,6 +21,7 @@ export {
   runningKeycloak,
   type IdentityProvider,
 } from './identity-provider.ts';
+export { freePort } from './free-port.ts';
 export { listen, type Listening } from './listen.ts';
 export { passwordGrant } from './password-grant.ts';
 export { startServiceProcess, type ServiceProcess } from './service-process.ts';

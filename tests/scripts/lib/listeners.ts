@@ -58,13 +58,6 @@ export function startHttpListener(handler: RequestListener): Promise<Listener> {
   return listen(createHttpServer(handler), new Set());
 }
 
-/** A port on which nothing listens (it was free a moment ago). */
-export async function closedPort(): Promise<number> {
-  const listener = await listen(createNetServer(), new Set());
-  await listener.close();
-  return listener.port;
-}
-
 export interface IngressOptions {
   key: string;
   cert: string;
