@@ -1,6 +1,5 @@
 import { Agent, get } from 'node:http';
 import { connect } from 'node:net';
-import { Writable } from 'node:stream';
 import { Router } from 'express';
 import { describe, expect, it } from 'vitest';
 import {
@@ -11,6 +10,7 @@ import {
   createServiceApp,
   serve,
 } from '../src/index.ts';
+import { logSink } from './log-sink.ts';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
 
@@ -79,15 +79,7 @@ describe('serve', () => {
   });
 
   it('logs and counts each request the parser refuses, in one line without its headers', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split('\n').filter(Boolean))
-          lines.push(JSON.parse(line) as Record<string, unknown>);
-        done();
-      },
-    });
-    const sinkLogger = createLogger({ service: 'test', level: 'info', destination });
+    const { lines, logger: sinkLogger } = logSink();
     const lifecycle = createLifecycle();
     const metrics = createMetrics('test');
     const app = createServiceApp({

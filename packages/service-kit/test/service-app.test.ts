@@ -1,34 +1,20 @@
-import { Writable } from 'node:stream';
 import { listen, type Listening } from '@cns/test-support';
 import { Router } from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createLifecycle,
-  createLogger,
   createManagementApp,
   createMetrics,
   createServiceApp,
   HttpError,
   type ServiceAppOptions,
 } from '../src/index.ts';
+import { logSink } from './log-sink.ts';
 
 const started: Listening[] = [];
 afterEach(async () => {
   await Promise.all(started.splice(0).map((server) => server.close()));
 });
-
-/** Collects what the logger writes, one parsed JSON object per line. */
-function logSink() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean))
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { lines, logger: createLogger({ service: 'test', level: 'info', destination }) };
-}
 
 function testRoutes() {
   const routes = Router();
