@@ -192,24 +192,8 @@ func TestLab7FilterOrderAndPrincipals(t *testing.T) {
 					}
 				}
 			}
-			var allow, deny []string
-			for _, config := range httpFilterConfig[rbac.RBAC](t, chain, "envoy.filters.http.rbac") {
-				rules := config.GetRules()
-				for name, policy := range rules.GetPolicies() {
-					compiled, err := protojson.Marshal(policy)
-					if err != nil {
-						t.Fatal(err)
-					}
-					entry := name + " " + string(compiled)
-					if rules.GetAction().String() == "DENY" {
-						deny = append(deny, entry)
-					} else {
-						allow = append(allow, entry)
-					}
-				}
-			}
+			allow, deny := rbacPolicies(t, chain)
 			// allow-nothing compiles to an ALLOW rule that matches nothing.
-			slices.Sort(allow)
 			allowPolicy := fmt.Sprintf("ns[demo]-policy[%s]-rule[0] ", service.app)
 			if len(allow) != 2 || !strings.HasPrefix(allow[0], "ns[demo]-policy[allow-nothing]-rule[0] ") ||
 				!strings.HasPrefix(allow[1], allowPolicy) || !strings.Contains(allow[1], `"spiffe://`+service.allowed+`"`) {
