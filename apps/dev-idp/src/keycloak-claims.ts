@@ -13,21 +13,48 @@ export function profileClaims(user: RealmUser): Record<string, unknown> {
   };
 }
 
+/**
+ * The scopes of a `scope` parameter that change a token, as Keycloak reads it: `openid`, and the
+ * client's optional scopes named. A default scope may be named too, and changes nothing. Any
+ * other name makes the whole request invalid: Keycloak answers `invalid_scope`.
+ */
+export function requestedScopes(
+  client: RealmClient | undefined,
+  scope: string | undefined,
+): { valid: true; names: string[] } | { valid: false } {
+  const names = (scope ?? '').split(' ').filter(Boolean);
+  const clientScopes = client ? [...client.defaultScopes, ...client.optionalScopes] : [];
+  const known = new Set(['openid', ...clientScopes.map((entry) => entry.name)]);
+  if (!names.every((name) => known.has(name))) return { valid: false };
+  const optional = new Set(client?.optionalScopes.map((entry) => entry.name));
+  return { valid: true, names: names.filter((name) => name === 'openid' || optional.has(name)) };
+}
+
+/** Keycloak's answer to a `scope` parameter with a scope the client does not have. */
+export const invalidScopeDescription = (scope: string) => `Invalid scopes: ${scope}`;
+
 export interface AccessTokenContext {
   user: RealmUser;
   client: RealmClient;
   sid: string;
-  /** Whether the client asked for `openid`; Keycloak then lists it in `scope`. */
-  openid: boolean;
+  /** `openid` and the optional scopes the client asked for (see {@link requestedScopes}). */
+  scopes: ReadonlySet<string>;
 }
 
 /**
- * The claims Keycloak 26 adds to an access token for a public client with audience mappers and the
- * default client scopes, beyond `iss`, `sub`, `iat`, `exp` and `jti`. Keycloak leaves out
- * `realm_access` when the user has no realm role; so do we.
+ * The claims Keycloak 26 adds to an access token, beyond `iss`, `sub`, `iat`, `exp` and `jti`:
+ * the audiences of the client and its scopes, and the claims of the realm's default client
+ * scopes (`acr`, `allowed-origins`, `realm_access`, the profile and email claims). Keycloak leaves
+ * out `realm_access` when the user has no realm role; so do we.
  */
-export function keycloakAccessTokenClaims({ user, client, sid, openid }: AccessTokenContext) {
-  const audiences = client.audiences;
+export function keycloakAccessTokenClaims({ user, client, sid, scopes }: AccessTokenContext) {
+  const optional = client.optionalScopes.filter((scope) => scopes.has(scope.name));
+  const audiences = [
+    ...new Set([...client.audiences, ...optional.flatMap((scope) => scope.audiences)]),
+  ];
+  const inTokenScope = [...client.defaultScopes, ...optional]
+    .filter((scope) => scope.inTokenScope)
+    .map((scope) => scope.name);
   const origins = client.webOrigins.filter((origin) => origin !== '*' && origin !== '+');
   return {
     ...(audiences.length > 0 && { aud: audiences.length === 1 ? audiences[0] : audiences }),
@@ -38,7 +65,7 @@ export function keycloakAccessTokenClaims({ user, client, sid, openid }: AccessT
     // Keycloak leaves the claim out for a client without web origins, such as the labs' client.
     ...(origins.length > 0 && { 'allowed-origins': origins }),
     ...(user.realmRoles.length > 0 && { realm_access: { roles: [...user.realmRoles] } }),
-    scope: openid ? 'openid profile email' : 'profile email',
+    scope: [...(scopes.has('openid') ? ['openid'] : []), ...inTokenScope].join(' '),
     ...profileClaims(user),
   };
 }

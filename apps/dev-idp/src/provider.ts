@@ -9,7 +9,12 @@ import Provider, {
   type TokenEndpointGrantContext,
 } from 'oidc-provider';
 import { escapeHtml, page } from './html.ts';
-import { keycloakAccessTokenClaims, profileClaims } from './keycloak-claims.ts';
+import {
+  invalidScopeDescription,
+  keycloakAccessTokenClaims,
+  profileClaims,
+  requestedScopes,
+} from './keycloak-claims.ts';
 import type { Realm, RealmClient } from './realm.ts';
 import { allowedOrigins, redirectUriAllowed } from './redirect-uris.ts';
 import { createRefreshTokenIdFactory, type RefreshTokenFields } from './refresh-token-id.ts';
@@ -32,7 +37,6 @@ export interface ProviderOptions {
 
 // Access tokens are JWTs only when issued for a resource server; this one stands for "the realm".
 const RESOURCE = 'urn:dev-idp:realm-access-token';
-const RESOURCE_SCOPE = 'openid profile email';
 const OIDC = '/protocol/openid-connect';
 const ROUTES = {
   authorization: `${OIDC}/auth`,
@@ -64,8 +68,12 @@ export function createProvider({ realm, issuer, basePath, signingKey }: Provider
   const clients = new Map(realm.clients.map((client) => [client.clientId, client]));
   const realmClient = (clientId: string | undefined) =>
     clientId ? clients.get(clientId) : undefined;
+  // Every scope a token may carry: the OIDC ones and the optional client scopes of the realm.
+  const resourceScope = [
+    ...new Set(['openid', 'profile', 'email', ...realm.clients.flatMap(optionalScopeNames)]),
+  ].join(' ');
   const resourceServer = (): ResourceServer => ({
-    scope: RESOURCE_SCOPE,
+    scope: resourceScope,
     audience: realm.name,
     accessTokenFormat: 'jwt',
     accessTokenTTL: realm.accessTokenLifespan,
@@ -113,7 +121,7 @@ export function createProvider({ realm, issuer, basePath, signingKey }: Provider
         (grantId ? await provider.Grant.find(grantId) : undefined) ??
         new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
       grant.addOIDCScope('openid profile email offline_access');
-      grant.addResourceScope(RESOURCE, RESOURCE_SCOPE);
+      grant.addResourceScope(RESOURCE, resourceScope);
       await grant.save();
       return grant;
     },
@@ -163,7 +171,7 @@ export function createProvider({ realm, issuer, basePath, signingKey }: Provider
               user,
               client: audiences ? { ...client, audiences } : client,
               sid: 'sid' in token && typeof token.sid === 'string' ? token.sid : newSessionId(),
-              openid: token.scopes.has('openid'),
+              scopes: token.scopes,
             }),
           };
         },
@@ -182,7 +190,7 @@ export function createProvider({ realm, issuer, basePath, signingKey }: Provider
 
   const provider = new Provider(issuer, configuration);
   patchKeycloakCompatibility(provider, realmClient, issuer);
-  provider.registerGrantType('password', passwordGrant(realm, resourceServer), [
+  provider.registerGrantType('password', passwordGrant({ realm, realmClient, resourceServer, resourceScope }), [
     'username',
     'password',
     'scope',
@@ -205,6 +213,10 @@ export function createProvider({ realm, issuer, basePath, signingKey }: Provider
   provider.use(keycloakDirectGrantRefusal);
   provider.use(allowCredentialedCors);
   return provider;
+}
+
+function optionalScopeNames(client: RealmClient): string[] {
+  return client.optionalScopes.map((scope) => scope.name);
 }
 
 function toClientMetadata(client: RealmClient): ClientMetadata {
@@ -264,20 +276,34 @@ function patchKeycloakCompatibility(
 type PasswordGrantParams = { username?: string; password?: string };
 
 /** Keycloak's "direct access grant": the curl labs get tokens with it. */
-function passwordGrant(realm: Realm, resourceServer: () => ResourceServer) {
+function passwordGrant(options: {
+  realm: Realm;
+  realmClient: (clientId: string | undefined) => RealmClient | undefined;
+  resourceServer: () => ResourceServer;
+  resourceScope: string;
+}) {
+  const { realm, realmClient, resourceServer, resourceScope } = options;
   return async (ctx: TokenEndpointGrantContext<PasswordGrantParams>) => {
     const { provider, client, params } = ctx.oidc;
     if (!params.username) throw new errors.InvalidRequest('Missing parameter: username');
+    const requested = requestedScopes(realmClient(client.clientId), params.scope);
+    if (!requested.valid) {
+      throw new errors.CustomOIDCProviderError(
+        'invalid_scope',
+        invalidScopeDescription(params.scope ?? ''),
+      );
+    }
     // Keycloak answers a missing password like a wrong one.
     const user = params.password ? realm.authenticate(params.username, params.password) : undefined;
     if (!user)
       throw new errors.CustomOIDCProviderError('invalid_grant', 'Invalid user credentials');
 
-    const openid = params.scope?.split(' ').includes('openid') ?? false;
-    const scope = openid ? 'openid profile email' : 'profile email';
+    const openid = requested.names.includes('openid');
+    // The token's claims follow from these: see keycloakAccessTokenClaims.
+    const scope = [...requested.names, 'profile', 'email'].join(' ');
     const grant = new provider.Grant({ accountId: user.id, clientId: client.clientId });
     grant.addOIDCScope(scope);
-    grant.addResourceScope(RESOURCE, RESOURCE_SCOPE);
+    grant.addResourceScope(RESOURCE, resourceScope);
     const grantId = await grant.save();
     const sid = newSessionId();
 

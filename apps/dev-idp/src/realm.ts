@@ -27,6 +27,12 @@ const protocolMapper = z.object({
   config: z.record(z.string(), z.string()).default({}),
 });
 
+const clientScope = z.object({
+  name: z.string().min(1),
+  attributes: z.record(z.string(), z.string()).default({}),
+  protocolMappers: z.array(protocolMapper).default([]),
+});
+
 const client = z.object({
   clientId: z.string().min(1),
   name: z.string().optional(),
@@ -41,6 +47,9 @@ const client = z.object({
   webOrigins: z.array(z.string()).default([]),
   attributes: z.record(z.string(), z.string()).default({}),
   protocolMappers: z.array(protocolMapper).default([]),
+  /** Absent: the realm's `defaultDefaultClientScopes`, as Keycloak's import assigns them. */
+  defaultClientScopes: z.array(z.string()).optional(),
+  optionalClientScopes: z.array(z.string()).default([]),
 });
 
 const realmFile = z.object({
@@ -53,10 +62,21 @@ const realmFile = z.object({
   /** Keycloak's refresh token rotation: a refresh token works once (with `refreshTokenMaxReuse` 0). */
   revokeRefreshToken: z.boolean().default(false),
   users: z.array(user).default([]),
+  clientScopes: z.array(clientScope).default([]),
+  defaultDefaultClientScopes: z.array(z.string()).default([]),
   clients: z.array(client).default([]),
 });
 
 export type RealmUser = z.output<typeof user>;
+
+/** A client scope of the realm, as far as it shapes an access token here. */
+export interface ClientScope {
+  name: string;
+  /** Whether Keycloak names the scope in the token's `scope` claim (`include.in.token.scope`). */
+  inTokenScope: boolean;
+  /** From the scope's audience mappers. */
+  audiences: string[];
+}
 
 /** A client of the realm that gets tokens, with Keycloak's settings resolved. */
 export interface RealmClient {
@@ -71,8 +91,15 @@ export interface RealmClient {
   redirectUris: string[];
   postLogoutRedirectUris: string[];
   webOrigins: string[];
-  /** From the client's audience mappers: what goes into `aud` of its access tokens. */
+  /**
+   * What goes into `aud` of every access token of the client: its own audience mappers and those
+   * of its default client scopes.
+   */
   audiences: string[];
+  /** Scopes every token of the client gets, in the realm file's order. */
+  defaultScopes: ClientScope[];
+  /** Scopes the client may ask for with the `scope` parameter, adding their audiences. */
+  optionalScopes: ClientScope[];
 }
 
 export interface Realm {
@@ -121,6 +148,9 @@ export function toRealm(json: unknown, overrides: RealmOverrides = {}): Realm {
   const file = parsed.data;
   const users = file.users.filter((candidate) => candidate.enabled);
   const byId = new Map(users.map((candidate) => [candidate.id, candidate]));
+  const scopes = new Map(file.clientScopes.map((scope) => [scope.name, toClientScope(scope)]));
+  const scopesNamed = (names: readonly string[]) =>
+    names.flatMap((name) => scopes.get(name) ?? []);
 
   return {
     name: file.realm,
@@ -130,7 +160,14 @@ export function toRealm(json: unknown, overrides: RealmOverrides = {}): Realm {
     revokeRefreshToken: file.revokeRefreshToken,
     clients: file.clients
       .filter((candidate) => candidate.enabled && !candidate.bearerOnly)
-      .map((candidate) => toClient(candidate, overrides.variables ?? {}))
+      .map((candidate) =>
+        toClient(candidate, overrides.variables ?? {}, {
+          defaultScopes: scopesNamed(
+            candidate.defaultClientScopes ?? file.defaultDefaultClientScopes,
+          ),
+          optionalScopes: scopesNamed(candidate.optionalClientScopes),
+        }),
+      )
       .filter((candidate) => candidate.secret !== ''),
     clientIds: new Set(file.clients.filter((c) => c.enabled).map((c) => c.clientId)),
     findUser: (id) => byId.get(id),
@@ -145,14 +182,37 @@ export function toRealm(json: unknown, overrides: RealmOverrides = {}): Realm {
   };
 }
 
+const unique = (values: string[]) => [...new Set(values)];
+
 function sameSecret(expected: string, given: string): boolean {
   const digest = (value: string) => createHash('sha256').update(value).digest();
   return timingSafeEqual(digest(expected), digest(given));
 }
 
+function toClientScope(source: z.output<typeof clientScope>): ClientScope {
+  return {
+    name: source.name,
+    // Keycloak's default for a scope without the attribute.
+    inTokenScope: source.attributes['include.in.token.scope'] !== 'false',
+    audiences: mappedAudiences(source.protocolMappers),
+  };
+}
+
+function mappedAudiences(mappers: z.output<typeof protocolMapper>[]): string[] {
+  return mappers
+    .filter((mapper) => mapper.protocolMapper === 'oidc-audience-mapper')
+    .filter((mapper) => mapper.config['access.token.claim'] !== 'false')
+    .map(
+      (mapper) =>
+        mapper.config['included.custom.audience'] ?? mapper.config['included.client.audience'],
+    )
+    .filter((audience): audience is string => Boolean(audience));
+}
+
 function toClient(
   source: z.output<typeof client>,
   variables: Readonly<Record<string, string | undefined>>,
+  { defaultScopes, optionalScopes }: Pick<RealmClient, 'defaultScopes' | 'optionalScopes'>,
 ): RealmClient {
   const logout = source.attributes['post.logout.redirect.uris'];
   return {
@@ -170,14 +230,12 @@ function toClient(
         ? source.redirectUris
         : logout.split('##').filter(Boolean),
     webOrigins: source.webOrigins,
-    audiences: source.protocolMappers
-      .filter((mapper) => mapper.protocolMapper === 'oidc-audience-mapper')
-      .filter((mapper) => mapper.config['access.token.claim'] !== 'false')
-      .map(
-        (mapper) =>
-          mapper.config['included.custom.audience'] ?? mapper.config['included.client.audience'],
-      )
-      .filter((audience): audience is string => Boolean(audience)),
+    audiences: unique([
+      ...mappedAudiences(source.protocolMappers),
+      ...defaultScopes.flatMap((scope) => scope.audiences),
+    ]),
+    defaultScopes,
+    optionalScopes,
   };
 }
 

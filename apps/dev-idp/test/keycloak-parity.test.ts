@@ -5,6 +5,7 @@ import {
   developmentIdp,
   elementIds,
   LOCAL_APP_URL as APP,
+  ARTICLES_AUDIENCE_SCOPE,
   passwordGrant,
   runningKeycloak,
   startLogin,
@@ -53,6 +54,8 @@ const INVALID_CREDENTIALS = {
   error: 'invalid_grant',
   error_description: 'Invalid user credentials',
 };
+// What the web-app and the labs ask for when web-api forwards their tokens to articles.
+const FORWARD = { scope: ARTICLES_AUDIENCE_SCOPE };
 // Both APIs and nothing else, in any order: Keycloak orders them by mapper ids that each import
 // creates afresh.
 const BOTH_APIS: unknown = expect.toSatisfy(
@@ -124,6 +127,28 @@ describe.each(providers)('%s, compared with Keycloak 26', (name) => {
     expect(body.session_state).toBe(decodePayload(String(body.access_token)).sid);
   });
 
+  it('names web-api alone unless the client asks for the optional scope articles-audience', async () => {
+    const alone = await tokens('alice');
+    expect(decodePayload(String(alone.access_token)).aud).toBe('web-api');
+    const forward = await tokens('alice', FORWARD);
+    expect(scopes(forward.scope)).toEqual(new Set(['profile', 'email', ARTICLES_AUDIENCE_SCOPE]));
+    expect(decodePayload(String(forward.access_token))).toMatchObject({
+      aud: BOTH_APIS,
+      scope: forward.scope,
+    });
+  });
+
+  it('refuses a scope the client does not have with invalid_scope, naming what was asked', async () => {
+    const response = await passwordGrant(idp().tokenUrl, 'alice', 'alice', {
+      scope: 'openid nope',
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: 'invalid_scope',
+      error_description: 'Invalid scopes: openid nope',
+    });
+  });
+
   it('refuses the password grant to the web-app’s client: only the labs’ client has it', async () => {
     const response = await passwordGrant(idp().tokenUrl, 'alice', 'alice', {
       client_id: 'frontend',
@@ -160,7 +185,7 @@ describe.each(providers)('%s, compared with Keycloak 26', (name) => {
   });
 
   it('puts exactly Keycloak’s claims into the access token, with the values the services use', async () => {
-    const claims = decodePayload(String((await tokens('alice')).access_token));
+    const claims = decodePayload(String((await tokens('alice', FORWARD)).access_token));
     expect(Object.keys(claims).sort()).toEqual(ACCESS_TOKEN_CLAIMS);
     expect(claims).toMatchObject({
       iss: idp().issuer,
@@ -179,13 +204,13 @@ describe.each(providers)('%s, compared with Keycloak 26', (name) => {
       realm_access: { roles: string[] };
     };
     expect([...admin.realm_access.roles].sort()).toEqual(['admin', 'user']);
-    const guest = decodePayload(String((await tokens('guest')).access_token));
+    const guest = decodePayload(String((await tokens('guest', FORWARD)).access_token));
     expect(guest).not.toHaveProperty('realm_access');
     expect(guest).toMatchObject({ preferred_username: 'guest', aud: BOTH_APIS });
   });
 
   it('issues tokens that both services’ verifier accepts', async () => {
-    const token = String((await tokens('jdoe')).access_token);
+    const token = String((await tokens('jdoe', FORWARD)).access_token);
     for (const audience of ['web-api', 'articles']) {
       const verifier = createTokenVerifier({
         issuer: idp().issuer,
@@ -218,7 +243,7 @@ describe.each(providers)('%s, compared with Keycloak 26', (name) => {
   });
 
   it('issues HS512 JWT refresh tokens that refresh into the same response shape, once each', async () => {
-    const first = await tokens('alice');
+    const first = await tokens('alice', FORWARD);
     const refreshToken = String(first.refresh_token);
     expect(header(refreshToken)).toMatchObject({ alg: 'HS512', typ: 'JWT' });
     expect(decodePayload(refreshToken)).toMatchObject({ typ: 'Refresh', azp: 'labs-cli' });
@@ -288,7 +313,8 @@ describe.each(providers)('%s, compared with Keycloak 26', (name) => {
   }, 20_000);
 
   it('logs in through a form with Keycloak’s ids, title and wrong-password message', async () => {
-    const login = await startLogin(idp());
+    // As the web-app asks in forward mode.
+    const login = await startLogin(idp(), { scope: `openid ${ARTICLES_AUDIENCE_SCOPE}` });
     expect(login.page().status).toBe(200);
     const ids = elementIds(login.page().html);
     for (const id of LOGIN_FORM_IDS) expect(ids, `#${id}`).toContain(id);
@@ -308,7 +334,9 @@ describe.each(providers)('%s, compared with Keycloak 26', (name) => {
     const exchanged = await login.exchange(done.callback);
     expect(exchanged.status).toBe(200);
     const body = (await exchanged.json()) as Record<string, unknown>;
-    expect(scopes(body.scope)).toEqual(new Set(['openid', 'profile', 'email']));
+    expect(scopes(body.scope)).toEqual(
+      new Set(['openid', 'profile', 'email', ARTICLES_AUDIENCE_SCOPE]),
+    );
     // After a browser login, and after refreshing its tokens, Keycloak adds the login time.
     const browserClaims = (token: unknown) => {
       const claims = decodePayload(String(token));
@@ -343,7 +371,21 @@ describe.each(providers)('%s, compared with Keycloak 26', (name) => {
       }),
     });
     expect(refreshed.status).toBe(200);
-    browserClaims(((await refreshed.json()) as Record<string, unknown>).access_token);
+    expect(
+      browserClaims(((await refreshed.json()) as Record<string, unknown>).access_token),
+    ).toMatchObject({ aud: BOTH_APIS });
+  });
+
+  it('names web-api alone in a browser login that asks for openid only, as in exchange mode', async () => {
+    const login = await startLogin(idp());
+    const done = await login.submit('alice', 'alice');
+    if (!('callback' in done)) throw new Error(`login did not return to ${APP}`);
+    const body = (await (await login.exchange(done.callback)).json()) as Record<string, unknown>;
+    expect(scopes(body.scope)).toEqual(new Set(['openid', 'profile', 'email']));
+    expect(decodePayload(String(body.access_token))).toMatchObject({
+      aud: 'web-api',
+      azp: 'frontend',
+    });
   });
 
   it('keeps the session, asking instead, when a logout names another session’s ID token', async () => {

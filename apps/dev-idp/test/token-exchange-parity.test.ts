@@ -45,7 +45,10 @@ afterAll(() => Promise.all(idps.map((idp) => idp.close())));
 const basic = (id: string, secret: string) =>
   `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
-/** web-api's exchange request, with fields replaced or left out (`undefined`). */
+/**
+ * web-api's exchange request, with fields replaced or left out (`undefined`); an empty
+ * `authorization` sends no header.
+ */
 function exchange(
   idp: WithSecret,
   fields: Record<string, string | undefined>,
@@ -55,14 +58,15 @@ function exchange(
   const body = new URLSearchParams(
     Object.entries(form).filter((entry): entry is [string, string] => entry[1] !== undefined),
   );
-  return fetch(idp.tokenUrl, { method: 'POST', headers: { authorization }, body });
+  const headers = authorization ? { authorization } : undefined;
+  return fetch(idp.tokenUrl, { method: 'POST', headers, body });
 }
 
 describe.each(['dev-idp', ...(keycloak ? ['keycloak'] : [])])('token exchange at %s', (name) => {
   const idp = () => idps.find((candidate) => candidate.name === name)!;
 
   it("trades alice's token for one meant for articles alone, still naming alice", async () => {
-    const subject = await accessToken(idp(), 'alice');
+    const subject = await accessToken(idp(), 'alice', 'exchange');
     const response = await exchange(idp(), { subject_token: subject, audience: 'articles' });
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('no-store');
@@ -74,10 +78,10 @@ describe.each(['dev-idp', ...(keycloak ? ['keycloak'] : [])])('token exchange at
       refresh_expires_in: 0,
     });
     // Keycloak lists the scopes in no fixed order.
-    expect(String(body.scope).split(' ').sort()).toEqual(['email', 'profile']);
+    expect(String(body.scope).split(' ').sort()).toEqual(['articles-audience', 'email', 'profile']);
     const before = decodePayload(subject);
     const after = decodePayload(String(body.access_token));
-    expect(before.aud).toEqual(expect.arrayContaining(['web-api']));
+    expect(before.aud).toBe('web-api');
     expect(after).toMatchObject({
       aud: 'articles',
       azp: 'web-api',
@@ -93,7 +97,7 @@ describe.each(['dev-idp', ...(keycloak ? ['keycloak'] : [])])('token exchange at
   });
 
   it('names the client audiences of web-api when no audience is asked for', async () => {
-    const subject = await accessToken(idp(), 'alice');
+    const subject = await accessToken(idp(), 'alice', 'exchange');
     const response = await exchange(idp(), { subject_token: subject });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { access_token: string };
@@ -144,7 +148,7 @@ describe.each(['dev-idp', ...(keycloak ? ['keycloak'] : [])])('token exchange at
       'Invalid token',
     ],
   ])('refuses %s', async (_case, fields, status, error, description) => {
-    const subject = await accessToken(idp(), 'alice');
+    const subject = await accessToken(idp(), 'alice', 'exchange');
     const response = await exchange(idp(), {
       subject_token: subject,
       audience: 'articles',
@@ -155,7 +159,7 @@ describe.each(['dev-idp', ...(keycloak ? ['keycloak'] : [])])('token exchange at
   });
 
   it('refuses a wrong secret with 401 unauthorized_client', async () => {
-    const subject = await accessToken(idp(), 'alice');
+    const subject = await accessToken(idp(), 'alice', 'exchange');
     const response = await exchange(
       idp(),
       { subject_token: subject, audience: 'articles' },
@@ -168,8 +172,25 @@ describe.each(['dev-idp', ...(keycloak ? ['keycloak'] : [])])('token exchange at
     });
   });
 
+  it('takes the secret in the form body too, as Keycloak’s client-secret authenticator does', async () => {
+    const subject = await accessToken(idp(), 'alice', 'exchange');
+    const response = await exchange(
+      idp(),
+      {
+        subject_token: subject,
+        audience: 'articles',
+        client_id: 'web-api',
+        client_secret: idp().webApiSecret,
+      },
+      '',
+    );
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { access_token: string };
+    expect(decodePayload(body.access_token)).toMatchObject({ aud: 'articles', azp: 'web-api' });
+  });
+
   it("refuses the labs' public client, which may not exchange", async () => {
-    const subject = await accessToken(idp(), 'alice');
+    const subject = await accessToken(idp(), 'alice', 'exchange');
     const body = new URLSearchParams({
       grant_type: GRANT,
       client_id: 'labs-cli',

@@ -1,4 +1,4 @@
-import { passwordGrant } from './password-grant.ts';
+import { ARTICLES_AUDIENCE_SCOPE, passwordGrant, type RelayMode } from './password-grant.ts';
 
 /** An identity provider with the repository's realm: the development IdP or a real Keycloak. */
 export interface IdentityProvider {
@@ -54,9 +54,18 @@ export async function identityProvider(
   return runningKeycloak() ?? developmentIdp(await startDevIdp());
 }
 
-/** An access token for `username` (password = username) from the labs' password grant. */
-export async function accessToken(idp: IdentityProvider, username: string): Promise<string> {
-  const response = await passwordGrant(idp.tokenUrl, username);
+/**
+ * An access token for `username` (password = username) from the labs' password grant, as
+ * scripts/get-token.sh gets it for the relay mode: in forward mode (the default) it names both
+ * APIs, in exchange mode web-api alone.
+ */
+export async function accessToken(
+  idp: IdentityProvider,
+  username: string,
+  relayMode: RelayMode = 'forward',
+): Promise<string> {
+  const scope = relayMode === 'forward' ? { scope: ARTICLES_AUDIENCE_SCOPE } : {};
+  const response = await passwordGrant(idp.tokenUrl, username, username, scope);
   if (response.status !== 200)
     throw new Error(`${username}: token endpoint answered ${response.status}`);
   return ((await response.json()) as { access_token: string }).access_token;

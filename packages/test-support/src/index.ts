@@ -23,7 +23,7 @@ export {
 } from './identity-provider.ts';
 export { freePort } from './free-port.ts';
 export { listen, type Listening } from './listen.ts';
-export { passwordGrant } from './password-grant.ts';
+export { ARTICLES_AUDIENCE_SCOPE, passwordGrant, type RelayMode } from './password-grant.ts';
 export { startServiceProcess, type ServiceProcess } from './service-process.ts';
 export {
   createSigningKey,
