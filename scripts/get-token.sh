@@ -20,6 +20,10 @@
 #   INGRESS_ADDRESS  the IP address to reach the ingress host at, if it is not in /etc/hosts
 #   LAB_TARGET   cluster or local, to skip looking for a cluster
 #   CLIENT_ID    default labs-cli
+#   RELAY_MODE   forward (the default): the token names web-api and articles, as web-api relays it
+#                to articles (it asks for the realm's optional scope articles-audience, as the
+#                web-app does); exchange: the token names web-api alone, as the web-app's do when
+#                web-api exchanges them (lab 11)
 #
 # Exit status: 0 with a token, 1 when the identity provider refused or failed, 2 on bad usage.
 set -euo pipefail
@@ -38,6 +42,11 @@ esac
 user=$1
 password=${2:-$1}
 need curl
+case ${RELAY_MODE:-forward} in
+  forward) scope=articles-audience ;;
+  exchange) scope= ;;
+  *) usage_error "RELAY_MODE must be forward (the default) or exchange, not '$RELAY_MODE'" ;;
+esac
 
 url=$(token_url)
 case $url in
@@ -54,7 +63,7 @@ status=$(curl -sS --max-time "${TOKEN_TIMEOUT:-15}" -o "$body" -w '%{http_code}'
   ${CURL_INGRESS_OPTIONS[@]+"${CURL_INGRESS_OPTIONS[@]}"} \
   --data-urlencode "username=$user" --data-urlencode "password=$password" \
   --data-urlencode "grant_type=password" --data-urlencode "client_id=${CLIENT_ID:-labs-cli}" \
-  "$url" 2>"$body.err")
+  ${scope:+--data-urlencode "scope=$scope"} "$url" 2>"$body.err")
 code=$?
 set -e
 if [ $code -ne 0 ]; then

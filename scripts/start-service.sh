@@ -15,7 +15,8 @@
 #   IDP            dev-idp (the default) or keycloak
 #   RELAY_MODE     forward (the default): web-api relays the caller's token to articles;
 #                  exchange: web-api exchanges it at the IdP for a token meant for articles alone,
-#                  and articles accepts only those (lab 11); needs WEB_API_CLIENT_SECRET
+#                  and articles accepts only those; the web-app's tokens then name web-api alone
+#                  (lab 11); needs WEB_API_CLIENT_SECRET
 #   WEB_API_CLIENT_SECRET  the secret of the realm's client web-api, for both the IdP and web-api,
 #                  e.g. `export WEB_API_CLIENT_SECRET=$(openssl rand -hex 32)`
 # The web-app always listens on http://localhost:5173: the realm allows exactly that origin as a

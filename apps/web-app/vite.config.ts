@@ -8,6 +8,9 @@ import { nginxHeaders, withCspSources } from './scripts/nginx-headers.ts';
 // The ports `pnpm start` moved web-api and the IdP to (scripts/start-service.sh), if any.
 const webApiPort = process.env.WEBAPI_PORT ?? '8081';
 const idpPort = process.env.KEYCLOAK_PORT;
+// In exchange mode (`RELAY_MODE=exchange pnpm start`, lab 11) the web-app's tokens name web-api
+// alone: it asks for no scope beyond openid, so articles is not in their audience.
+const exchangeMode = process.env.RELAY_MODE === 'exchange';
 
 // Same-origin `/articles`, as behind the cluster's ingress; web-api's local address.
 const proxy = { '/articles': `http://127.0.0.1:${webApiPort}` };
@@ -18,14 +21,21 @@ const overrideConfigFile = process.env.WEB_APP_CONFIG;
 const configFile =
   overrideConfigFile ?? fileURLToPath(new URL('public/config.json', import.meta.url));
 
-/** The config file, its local Keycloak URL moved to KEYCLOAK_PORT when that is set. */
+/**
+ * The config file, its local Keycloak URL moved to KEYCLOAK_PORT when that is set, and without
+ * further scopes in exchange mode.
+ */
 function runtimeConfig(): string {
   const text = readFileSync(configFile, 'utf8');
-  const config = JSON.parse(text) as { keycloakUrl: string };
+  const config = JSON.parse(text) as { keycloakUrl: string; scope?: string };
   const keycloakUrl = new URL(config.keycloakUrl, 'http://localhost:5173');
-  if (!idpPort || keycloakUrl.hostname !== 'localhost') return text;
-  keycloakUrl.port = idpPort;
-  return JSON.stringify({ ...config, keycloakUrl: keycloakUrl.href.replace(/\/$/, '') });
+  const moved = idpPort !== undefined && keycloakUrl.hostname === 'localhost';
+  if (moved) keycloakUrl.port = idpPort;
+  return JSON.stringify({
+    ...config,
+    ...(moved && { keycloakUrl: keycloakUrl.href.replace(/\/$/, '') }),
+    ...(exchangeMode && { scope: '' }),
+  });
 }
 
 function serveConfigFile(): Plugin {
@@ -61,7 +71,7 @@ function previewHeaders(): Record<string, string> {
 }
 
 export default defineConfig({
-  plugins: [vue(), ...(overrideConfigFile || idpPort ? [serveConfigFile()] : [])],
+  plugins: [vue(), ...(overrideConfigFile || idpPort || exchangeMode ? [serveConfigFile()] : [])],
   server: { host: 'localhost', port: 5173, strictPort: true, proxy },
   preview: { host: 'localhost', port: 5173, strictPort: true, proxy, headers: previewHeaders() },
 });

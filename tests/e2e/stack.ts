@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PlaywrightTestConfig } from '@playwright/test';
@@ -34,7 +34,13 @@ function otherIdpSettings(): {
 } {
   if (idp.isLocalDefault) return { services: {}, webApp: {} };
   const configFile = join(mkdtempSync(join(tmpdir(), 'cns-e2e-')), 'config.json');
-  const config = { keycloakUrl: idp.keycloakUrl, realm: idp.realm, clientId: 'frontend' };
+  // The local file's other fields (client, scope), with the other IdP's address.
+  const local = readFileSync(new URL('../../apps/web-app/public/config.json', import.meta.url));
+  const config = {
+    ...(JSON.parse(local.toString()) as Record<string, string>),
+    keycloakUrl: idp.keycloakUrl,
+    realm: idp.realm,
+  };
   writeFileSync(configFile, JSON.stringify(config));
   return {
     services: {

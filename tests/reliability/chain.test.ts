@@ -1,6 +1,7 @@
 import { startIdp } from '@cns/dev-idp/testing';
 import {
   accessToken,
+  ARTICLES_AUDIENCE_SCOPE,
   decodePayload,
   identityProvider,
   passwordGrant,
@@ -82,7 +83,11 @@ describe('the secured chain with a real identity provider', () => {
   });
 
   it('accepts the access token of a refresh', async () => {
-    const first = (await (await passwordGrant(idp.tokenUrl, 'alice')).json()) as {
+    const first = (await (
+      await passwordGrant(idp.tokenUrl, 'alice', 'alice', {
+        scope: ARTICLES_AUDIENCE_SCOPE,
+      })
+    ).json()) as {
       refresh_token: string;
     };
     const refreshed = await fetch(idp.tokenUrl, {

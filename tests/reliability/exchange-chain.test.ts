@@ -98,12 +98,15 @@ beforeEach(() => {
   seenByArticles = [];
 });
 
+/** A token as the web-app and the labs hold it in exchange mode: it names web-api alone. */
+const userToken = (username: string) => accessToken(idp, username, 'exchange');
+
 const get = (base: string, token: string) =>
   fetch(`${base}/articles`, { headers: { authorization: `Bearer ${token}` } });
 
 describe(`the chain in exchange mode (${process.env.KEYCLOAK_ISSUER ? 'Keycloak' : 'dev-idp'})`, () => {
   it('serves alice through web-api; articles sees a token for articles from web-api, naming alice', async () => {
-    const token = await accessToken(idp, 'alice');
+    const token = await userToken('alice');
     const response = await get(webApi.url, token);
     expect(response.status).toBe(200);
     expect(await response.json()).toHaveLength(10);
@@ -118,15 +121,32 @@ describe(`the chain in exchange mode (${process.env.KEYCLOAK_ISSUER ? 'Keycloak'
     expect(seen).not.toBe(`Bearer ${token}`);
   });
 
-  it("refuses the user's own token sent straight to articles with 401 invalid_token", async () => {
-    const response = await get(articles.url, await accessToken(idp, 'alice'));
+  it("refuses the user's own token sent straight to articles with 401 invalid_token: its audience", async () => {
+    const token = await userToken('alice');
+    expect(decodePayload(token).aud).toBe('web-api');
+    const response = await get(articles.url, token);
     expect(response.status).toBe(401);
-    expect(await response.json()).toMatchObject({ error: 'invalid_token' });
+    expect(await response.json()).toEqual({
+      error: 'invalid_token',
+      error_description: 'audience not accepted',
+    });
     expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
   });
 
+  it('refuses a token that names articles but was not exchanged: its azp', async () => {
+    // A forward-mode token, as a client asking for the optional scope articles-audience holds it.
+    const token = await accessToken(idp, 'alice', 'forward');
+    expect(decodePayload(token).aud).toContain('articles');
+    const response = await get(articles.url, token);
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({
+      error: 'invalid_token',
+      error_description: 'token issued to a client not accepted',
+    });
+  });
+
   it('exchanges once per caller token, however often and however concurrently it calls', async () => {
-    const token = await accessToken(idp, 'alice');
+    const token = await userToken('alice');
     const statuses = await Promise.all(
       Array.from({ length: 5 }, async () => (await get(webApi.url, token)).status),
     );
@@ -135,12 +155,12 @@ describe(`the chain in exchange mode (${process.env.KEYCLOAK_ISSUER ? 'Keycloak'
     expect(exchanges).toBe(1);
     expect(new Set(seenByArticles).size).toBe(1);
 
-    expect((await get(webApi.url, await accessToken(idp, 'alice'))).status).toBe(200);
+    expect((await get(webApi.url, await userToken('alice'))).status).toBe(200);
     expect(exchanges).toBe(2);
   });
 
   it('answers 502 token_exchange_unavailable while the IdP is down, and recovers', async () => {
-    const token = await accessToken(idp, 'jdoe');
+    const token = await userToken('jdoe');
     await tokenRelay.close();
     try {
       const response = await get(webApi.url, token);
@@ -158,7 +178,7 @@ describe('the exchange client against the real IdP', () => {
   it("never hands out a cached token past the caller token's expiry", async () => {
     let now = 0;
     const exchange = createTokenExchange(exchangeOptions({ now: () => now }));
-    const token = await accessToken(idp, 'alice');
+    const token = await userToken('alice');
     const expiresAt = Number(decodePayload(token).exp);
     // Exchanged two seconds before the caller token expires: the new token would last longer.
     now = expiresAt * 1000 - 2_000;
@@ -177,7 +197,7 @@ describe('the exchange client against the real IdP', () => {
     const exchange = createTokenExchange(exchangeOptions({ maxEntries: 2 }));
     const subjects = await Promise.all(
       ['alice', 'admin', 'jdoe'].map(async (user) => {
-        const token = await accessToken(idp, user);
+        const token = await userToken(user);
         return { token, expiresAt: Number(decodePayload(token).exp) };
       }),
     );
@@ -191,7 +211,7 @@ describe('the exchange client against the real IdP', () => {
 
   it('answers 502 token_exchange_unauthorized when the secret of web-api was revoked', async () => {
     const exchange = createTokenExchange(exchangeOptions({ clientSecret: 'a-revoked-secret' }));
-    const token = await accessToken(idp, 'alice');
+    const token = await userToken('alice');
     const failure = await exchange
       .tokenFor({ token, expiresAt: Number(decodePayload(token).exp) })
       .catch((error: unknown) => error);
@@ -202,7 +222,7 @@ describe('the exchange client against the real IdP', () => {
 
   it('answers 401 invalid_token when the IdP refuses the caller token itself', async () => {
     const exchange = createTokenExchange(exchangeOptions());
-    const token = await accessToken(idp, 'alice');
+    const token = await userToken('alice');
     const forged = `${token.slice(0, -4)}AAAA`;
     const failure = await exchange
       .tokenFor({ token: forged, expiresAt: Number(decodePayload(token).exp) })

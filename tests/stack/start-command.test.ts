@@ -2,7 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { promisify, stripVTControlCharacters } from 'node:util';
-import { passwordGrant } from '@cns/test-support';
+import { ARTICLES_AUDIENCE_SCOPE, passwordGrant } from '@cns/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The README's quick start, exactly: `pnpm start` on the fixed local ports. With IDP=keycloak
@@ -97,7 +97,9 @@ describe(`pnpm start with ${KEYCLOAK ? 'Keycloak' : 'the development IdP'}`, () 
     const config = (await (await fetch(`${WEB_APP}/config.json`)).json()) as Record<string, string>;
     expect(config).toMatchObject({ keycloakUrl: 'http://localhost:8080/auth', realm: 'quarkus' });
 
-    const grant = await passwordGrant(`${IDP}/protocol/openid-connect/token`, 'alice');
+    const grant = await passwordGrant(`${IDP}/protocol/openid-connect/token`, 'alice', 'alice', {
+      scope: ARTICLES_AUDIENCE_SCOPE,
+    });
     const { access_token: token } = (await grant.json()) as { access_token: string };
     const articles = await fetch(`${WEB_APP}/articles`, {
       headers: { authorization: `Bearer ${token}` },

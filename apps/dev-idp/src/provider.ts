@@ -190,11 +190,11 @@ export function createProvider({ realm, issuer, basePath, signingKey }: Provider
 
   const provider = new Provider(issuer, configuration);
   patchKeycloakCompatibility(provider, realmClient, issuer);
-  provider.registerGrantType('password', passwordGrant({ realm, realmClient, resourceServer, resourceScope }), [
-    'username',
+  provider.registerGrantType(
     'password',
-    'scope',
-  ]);
+    passwordGrant({ realm, realmClient, resourceServer, resourceScope }),
+    ['username', 'password', 'scope'],
+  );
   provider.registerGrantType(
     TOKEN_EXCHANGE_GRANT,
     tokenExchangeGrant({

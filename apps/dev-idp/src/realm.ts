@@ -149,8 +149,7 @@ export function toRealm(json: unknown, overrides: RealmOverrides = {}): Realm {
   const users = file.users.filter((candidate) => candidate.enabled);
   const byId = new Map(users.map((candidate) => [candidate.id, candidate]));
   const scopes = new Map(file.clientScopes.map((scope) => [scope.name, toClientScope(scope)]));
-  const scopesNamed = (names: readonly string[]) =>
-    names.flatMap((name) => scopes.get(name) ?? []);
+  const scopesNamed = (names: readonly string[]) => names.flatMap((name) => scopes.get(name) ?? []);
 
   return {
     name: file.realm,

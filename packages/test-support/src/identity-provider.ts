@@ -64,7 +64,8 @@ export async function accessToken(
   username: string,
   relayMode: RelayMode = 'forward',
 ): Promise<string> {
-  const scope = relayMode === 'forward' ? { scope: ARTICLES_AUDIENCE_SCOPE } : {};
+  const scope: Record<string, string> =
+    relayMode === 'forward' ? { scope: ARTICLES_AUDIENCE_SCOPE } : {};
   const response = await passwordGrant(idp.tokenUrl, username, username, scope);
   if (response.status !== 200)
     throw new Error(`${username}: token endpoint answered ${response.status}`);

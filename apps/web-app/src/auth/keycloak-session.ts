@@ -30,6 +30,8 @@ export async function startSession(config: RuntimeConfig): Promise<Session> {
     onLoad: 'login-required',
     pkceMethod: 'S256',
     redirectUri,
+    // keycloak-js adds openid; the config may ask for articles in the audience (forward mode).
+    scope: config.scope,
     // The login-status iframe needs third-party cookies, which browsers block.
     checkLoginIframe: false,
     // The ID token travels in a form body instead of the URL, out of history and access logs.

@@ -7,6 +7,7 @@ const local = {
   realm: 'quarkus',
   clientId: 'frontend',
   apiBaseUrl: '',
+  scope: 'articles-audience',
 };
 
 describe('the runtime configuration', () => {
@@ -24,14 +25,21 @@ describe('the runtime configuration', () => {
     expect(parseRuntimeConfig(local, ORIGIN).apiBaseUrl).toBe('');
   });
 
+  it('asks for no further scope when scope is empty or absent, as in exchange mode', () => {
+    expect(parseRuntimeConfig({ ...local, scope: undefined }, ORIGIN).scope).toBe('');
+    expect(parseRuntimeConfig({ ...local, scope: '' }, ORIGIN).scope).toBe('');
+  });
+
   it('accepts another API origin', () => {
     const config = parseRuntimeConfig({ ...local, apiBaseUrl: 'https://api.example.org/' }, ORIGIN);
     expect(config.apiBaseUrl).toBe('https://api.example.org');
   });
 
   it('names every missing or invalid field at once', () => {
-    expect(() => parseRuntimeConfig({ keycloakUrl: 'http://[::1', realm: 3 }, ORIGIN)).toThrow(
-      '/config.json is invalid: "keycloakUrl" is not a URL: http://[::1; "realm" must be a non-empty string; "clientId" must be a non-empty string',
+    expect(() =>
+      parseRuntimeConfig({ keycloakUrl: 'http://[::1', realm: 3, scope: ['a'] }, ORIGIN),
+    ).toThrow(
+      '/config.json is invalid: "keycloakUrl" is not a URL: http://[::1; "realm" must be a non-empty string; "clientId" must be a non-empty string; "scope" must be a string',
     );
   });
 

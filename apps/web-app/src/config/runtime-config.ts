@@ -6,6 +6,12 @@ export interface RuntimeConfig {
   clientId: string;
   /** Prefix of API calls; `''` sends them to the web-app's own origin, as behind the ingress. */
   apiBaseUrl: string;
+  /**
+   * Scopes to ask for at login besides `openid`, space-separated; `''` asks for none.
+   * `articles-audience` adds articles to the token's audience, which web-api's forward mode needs
+   * (it relays the token to articles); in exchange mode the token names web-api alone.
+   */
+  scope: string;
 }
 
 export const RUNTIME_CONFIG_PATH = '/config.json';
@@ -39,10 +45,11 @@ export function parseRuntimeConfig(value: unknown, origin: string): RuntimeConfi
   const clientId = text('clientId');
   const apiBase = text('apiBaseUrl', '');
   const apiBaseUrl = apiBase === '' ? '' : url('apiBaseUrl', apiBase);
+  const scope = text('scope', '');
   if (problems.length > 0) {
     throw new Error(`${RUNTIME_CONFIG_PATH} is invalid: ${problems.join('; ')}`);
   }
-  return { keycloakUrl, realm, clientId, apiBaseUrl };
+  return { keycloakUrl, realm, clientId, apiBaseUrl, scope };
 }
 
 /** Fetches and checks the config file; it is never cached, so a changed ConfigMap applies at once. */
