@@ -54,6 +54,17 @@ describe.each(providers)('scripts/get-token.sh against %s', (_name, start) => {
     expect(result.stderr).toContain(`access token of alice from ${idp.tokenUrl}`);
   });
 
+  it('names both APIs in forward mode (the default), and web-api alone with RELAY_MODE=exchange', async () => {
+    const audience = async (relayMode?: string) => {
+      const extra = relayMode === undefined ? {} : { RELAY_MODE: relayMode };
+      const result = await runScript('get-token.sh', ['alice'], { env: { ...env(), ...extra } });
+      expect(result.code, result.stderr).toBe(0);
+      return claims(result.stdout.trim()).aud;
+    };
+    expect(new Set(await audience())).toEqual(new Set(['web-api', 'articles']));
+    expect(await audience('exchange')).toBe('web-api');
+  });
+
   it('works as the labs use it: export access_token=$(scripts/get-token.sh alice)', async () => {
     const result = await run(
       'bash',
@@ -114,6 +125,14 @@ describe('scripts/get-token.sh: usage and failures', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('curl: (7)');
     expect(result.stderr).toContain(`no answer from ${url}: connection refused`);
+  });
+
+  it('refuses a RELAY_MODE it does not know', async () => {
+    const result = await runScript('get-token.sh', ['alice'], { env: { RELAY_MODE: 'relay' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "RELAY_MODE must be forward (the default) or exchange, not 'relay'",
+    );
   });
 
   it('refuses a TOKEN_URL that is not http(s)', async () => {

@@ -117,11 +117,29 @@ describe('pnpm start on other ports (scripts/start-service.sh)', () => {
     await answering(`http://localhost:${port}/`, vite);
     const config = (await (await fetch(`http://localhost:${port}/config.json`)).json()) as {
       keycloakUrl: string;
+      scope: string;
     };
     expect(config.keycloakUrl).toBe(`http://localhost:${ports.KEYCLOAK_PORT}/auth`);
+    expect(config.scope).toBe('articles-audience');
     const articles = await fetch(`http://localhost:${port}/articles`);
     expect(articles.status).toBe(401);
     expect(await articles.json()).toMatchObject({ error: 'missing_token' });
+  });
+
+  it("asks for no scope in the web-app's /config.json with RELAY_MODE=exchange, keeping the rest", async () => {
+    const port = String(await freePort());
+    const vite = start('pnpm', ['--filter', '@cns/web-app', 'exec', 'vite', '--port', port], {
+      RELAY_MODE: 'exchange',
+    });
+    await answering(`http://localhost:${port}/`, vite);
+    const config: unknown = await (await fetch(`http://localhost:${port}/config.json`)).json();
+    expect(config).toEqual({
+      keycloakUrl: 'http://localhost:8080/auth',
+      realm: 'quarkus',
+      clientId: 'frontend',
+      apiBaseUrl: '',
+      scope: '',
+    });
   });
 
   it('refuses a port that is not a number, and an app it does not know', async () => {

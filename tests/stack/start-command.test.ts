@@ -80,6 +80,8 @@ describe(`pnpm start with ${KEYCLOAK ? 'Keycloak' : 'the development IdP'}`, () 
       'grant_type=password',
       '-d',
       'client_id=labs-cli',
+      '-d',
+      'scope=articles-audience',
       `${IDP}/protocol/openid-connect/token`,
     ]);
     const { access_token: token } = JSON.parse(stdout) as { access_token: string };
