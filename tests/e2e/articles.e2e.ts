@@ -21,7 +21,30 @@ test.describe(`logging in through ${identityProvider.name}`, () => {
     expect(query.get('redirect_uri')).toBe(`${WEB_APP}/`);
     expect(query.get('code_challenge_method')).toBe('S256');
     expect(query.get('code_challenge')).toMatch(/^[\w-]{43}$/);
+    // config.json's scope: forward mode needs articles in the token's audience.
+    expect(query.get('scope')?.split(' ').sort()).toEqual(['articles-audience', 'openid']);
     await loginPage.expectShown(page);
+  });
+
+  test('with the config.json of exchange mode (no scope), its token names web-api alone', async ({
+    page,
+    articlesCalls,
+    consoleWatch,
+  }) => {
+    await page.route('**/config.json', async (route) => {
+      const response = await route.fetch();
+      const config = (await response.json()) as Record<string, unknown>;
+      await route.fulfill({ response, json: { ...config, scope: '' } });
+    });
+    // This stack's web-api forwards the token, so articles refuses it on its audience: 401.
+    consoleWatch.allow(/status of 401 \(Unauthorized\) at http:\/\/localhost:5173\/articles$/);
+    const authorization = page.waitForRequest((request) =>
+      request.url().startsWith(`${identityProvider.issuer}/protocol/openid-connect/auth?`),
+    );
+    await logInAs(page, 'alice');
+    expect(new URL((await authorization).url()).searchParams.get('scope')).toBe('openid');
+    await expect.poll(() => articlesCalls.tokens.length).toBeGreaterThan(0);
+    expect(claimsOf(articlesCalls.tokens[0] ?? '').aud).toBe('web-api');
   });
 
   test('alice sees ten articles with their authors, her name and her role', async ({

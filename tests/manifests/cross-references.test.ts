@@ -29,15 +29,26 @@ import {
 } from './lib/objects.ts';
 import { repoRoot } from './lib/tools.ts';
 
+interface WithMappers {
+  protocolMappers?: { protocolMapper: string; config: Record<string, string> }[];
+}
 interface Realm {
   realm: string;
-  clients: {
+  clientScopes: ({ name: string } & WithMappers)[];
+  defaultDefaultClientScopes: string[];
+  clients: ({
     clientId: string;
     redirectUris: string[];
     webOrigins: string[];
-    protocolMappers?: { protocolMapper: string; config: Record<string, string> }[];
-  }[];
+    defaultClientScopes?: string[];
+    optionalClientScopes?: string[];
+  } & WithMappers)[];
 }
+
+const mappedAudiences = ({ protocolMappers = [] }: WithMappers) =>
+  protocolMappers
+    .filter((mapper) => mapper.protocolMapper === 'oidc-audience-mapper')
+    .map((mapper) => mapper.config['included.custom.audience']);
 
 let manifests: Manifests;
 let realm: Realm;
@@ -54,6 +65,13 @@ const gatewayHost = () => {
   return [...hosts][0] ?? '';
 };
 const keycloak = () => configMapData(manifests, 'keycloak-config');
+const webAppConfig = () =>
+  JSON.parse(configMapData(manifests, 'web-app-config')['config.json'] ?? '{}') as {
+    keycloakUrl: string;
+    realm: string;
+    clientId: string;
+    scope: string;
+  };
 const oidc = () => configMapData(manifests, 'oidc-config');
 
 /** Deployments in the namespace whose pods the selector picks. */
@@ -358,11 +376,21 @@ describe('identity provider settings agree with the realm file', () => {
         expect(new URL(rule.jwksUri ?? '').hostname).toMatch(/\.svc\.cluster\.local$/);
   });
 
-  it("checks in the mesh the same audience as the service, one the realm's mappers add", () => {
-    const frontend = realm.clients.find((client) => client.clientId === 'frontend');
-    const mapped = (frontend?.protocolMappers ?? [])
-      .filter((mapper) => mapper.protocolMapper === 'oidc-audience-mapper')
-      .map((mapper) => mapper.config['included.custom.audience']);
+  it("checks in the mesh the same audience as the service, one the web-app's tokens carry there", () => {
+    // The web-app's client, its default client scopes and the optional ones its config asks for.
+    const { clientId, scope } = webAppConfig();
+    const client = realm.clients.find((candidate) => candidate.clientId === clientId);
+    if (!client) throw new Error(`the realm has no client ${clientId}`);
+    const asked = scope.split(' ');
+    const optional = (client.optionalClientScopes ?? []).filter((name) => asked.includes(name));
+    const scopes = [
+      ...(client.defaultClientScopes ?? realm.defaultDefaultClientScopes),
+      ...optional,
+    ];
+    const mapped = [
+      client,
+      ...realm.clientScopes.filter((candidate) => scopes.includes(candidate.name)),
+    ].flatMap(mappedAudiences);
     for (const request of manifests.ofKind<RequestAuthenticationSpec>('RequestAuthentication')) {
       const app = request.spec.selector?.matchLabels?.app ?? '';
       const audience = configMapData(manifests, `${app}-config`).OIDC_AUDIENCE;
@@ -376,13 +404,7 @@ describe('identity provider settings agree with the realm file', () => {
   });
 
   it("lets the web-app log in at the gateway's host with the realm's public client", () => {
-    const config = JSON.parse(
-      configMapData(manifests, 'web-app-config')['config.json'] ?? '{}',
-    ) as {
-      keycloakUrl: string;
-      realm: string;
-      clientId: string;
-    };
+    const config = webAppConfig();
     expect(config.keycloakUrl).toBe(keycloak().KC_HTTP_RELATIVE_PATH);
     expect(config.realm).toBe(realm.realm);
     const client = realm.clients.find((candidate) => candidate.clientId === config.clientId);

@@ -61,7 +61,7 @@ describe.each(providers)('scripts/get-token.sh against %s', (_name, start) => {
       expect(result.code, result.stderr).toBe(0);
       return claims(result.stdout.trim()).aud;
     };
-    expect(new Set(await audience())).toEqual(new Set(['web-api', 'articles']));
+    expect(new Set((await audience()) as string[])).toEqual(new Set(['web-api', 'articles']));
     expect(await audience('exchange')).toBe('web-api');
   });
 

@@ -52,7 +52,7 @@ export function renderKustomization(directory: string): string {
 }
 
 export interface Manifests {
-  /** The rendered kustomization in k8s/. */
+  /** The rendered kustomization: k8s/, or k8s-token-exchange/ in exchange mode. */
   k8sYaml: string;
   /** Objects of k8s/ (rendered) and istio/ (file by file). */
   all: KubeObject[];
@@ -62,14 +62,17 @@ export interface Manifests {
 
 /** The mesh policies of token exchange (lab 11): applied only with web-api in exchange mode. */
 export const TOKEN_EXCHANGE_FILE = 'istio/07-token-exchange.yaml';
+/** k8s/ with the settings of exchange mode (lab 11). */
+export const TOKEN_EXCHANGE_KUSTOMIZATION = 'k8s-token-exchange';
 
 /**
  * The cluster as the labs leave it: forward mode, or with `tokenExchange` the state of lab 11.
  */
 export function loadManifests({ tokenExchange = false } = {}): Manifests {
-  const k8sYaml = renderKustomization('k8s');
+  const directory = tokenExchange ? TOKEN_EXCHANGE_KUSTOMIZATION : 'k8s';
+  const k8sYaml = renderKustomization(directory);
   const all = [
-    ...asObjects(parseYaml(k8sYaml, 'kustomize build k8s'), 'k8s'),
+    ...asObjects(parseYaml(k8sYaml, `kustomize build ${directory}`), directory),
     ...yamlFiles('istio')
       .filter((file) => tokenExchange || file !== TOKEN_EXCHANGE_FILE)
       .flatMap((file) => asObjects(parseYaml(readRepoFile(file), file), file)),
