@@ -7,7 +7,7 @@ import { nginxHeaders, withCspSources } from './scripts/nginx-headers.ts';
 
 // The ports `pnpm start` moved web-api and the IdP to (scripts/start-service.sh), if any.
 const webApiPort = process.env.WEBAPI_PORT ?? '8081';
-const idpPort = process.env.KEYCLOAK_PORT;
+const idpPort = process.env.KEYCLOAK_PORT || undefined;
 // In exchange mode (`RELAY_MODE=exchange pnpm start`, lab 11) the web-app's tokens name web-api
 // alone: it asks for no scope beyond openid, so articles is not in their audience.
 const exchangeMode = process.env.RELAY_MODE === 'exchange';

@@ -1,5 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { loadConfig as loadArticlesConfig } from '@cns/articles/config';
+import { accessTokenAudiences, requestedScopes } from '@cns/dev-idp/keycloak-claims';
+import { toRealm, type Realm } from '@cns/dev-idp/realm';
 import { loadConfig as loadWebApiConfig } from '@cns/web-api/config';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -29,32 +31,12 @@ import {
 } from './lib/objects.ts';
 import { repoRoot } from './lib/tools.ts';
 
-interface WithMappers {
-  protocolMappers?: { protocolMapper: string; config: Record<string, string> }[];
-}
-interface Realm {
-  realm: string;
-  clientScopes: ({ name: string } & WithMappers)[];
-  defaultDefaultClientScopes: string[];
-  clients: ({
-    clientId: string;
-    redirectUris: string[];
-    webOrigins: string[];
-    defaultClientScopes?: string[];
-    optionalClientScopes?: string[];
-  } & WithMappers)[];
-}
-
-const mappedAudiences = ({ protocolMappers = [] }: WithMappers) =>
-  protocolMappers
-    .filter((mapper) => mapper.protocolMapper === 'oidc-audience-mapper')
-    .map((mapper) => mapper.config['included.custom.audience']);
-
 let manifests: Manifests;
 let realm: Realm;
 beforeAll(() => {
   manifests = loadManifests();
-  realm = JSON.parse(readRepoFile('k8s/keycloak/quarkus-realm.json')) as Realm;
+  // As the development IdP reads it, which the parity suite holds to Keycloak's reading.
+  realm = toRealm(JSON.parse(readRepoFile('k8s/keycloak/quarkus-realm.json')));
 });
 
 const deployments = () => manifests.ofKind<DeploymentSpec>('Deployment');
@@ -343,7 +325,7 @@ describe('scaling and disruption', () => {
 
 describe('identity provider settings agree with the realm file', () => {
   it('issues tokens under the external URL that OIDC_ISSUER and every RequestAuthentication expect', () => {
-    const issuer = `${keycloak().KC_HOSTNAME}/realms/${realm.realm}`;
+    const issuer = `${keycloak().KC_HOSTNAME}/realms/${realm.name}`;
     expect(issuer).toBe(`https://${gatewayHost()}/auth/realms/quarkus`);
     expect(oidc().OIDC_ISSUER).toBe(issuer);
     const rules = manifests
@@ -354,7 +336,7 @@ describe('identity provider settings agree with the realm file', () => {
   });
 
   it("fetches the keys from Keycloak's in-cluster Service, at the realm's JWKS path", () => {
-    const path = `${keycloak().KC_HTTP_RELATIVE_PATH}/realms/${realm.realm}/protocol/openid-connect/certs`;
+    const path = `${keycloak().KC_HTTP_RELATIVE_PATH}/realms/${realm.name}/protocol/openid-connect/certs`;
     const uris = [
       oidc().OIDC_JWKS_URI ?? '',
       ...manifests
@@ -381,16 +363,9 @@ describe('identity provider settings agree with the realm file', () => {
     const { clientId, scope } = webAppConfig();
     const client = realm.clients.find((candidate) => candidate.clientId === clientId);
     if (!client) throw new Error(`the realm has no client ${clientId}`);
-    const asked = scope.split(' ');
-    const optional = (client.optionalClientScopes ?? []).filter((name) => asked.includes(name));
-    const scopes = [
-      ...(client.defaultClientScopes ?? realm.defaultDefaultClientScopes),
-      ...optional,
-    ];
-    const mapped = [
-      client,
-      ...realm.clientScopes.filter((candidate) => scopes.includes(candidate.name)),
-    ].flatMap(mappedAudiences);
+    const requested = requestedScopes(client, scope);
+    if (!requested.valid) throw new Error(`${clientId} may not ask for the scope "${scope}"`);
+    const mapped = accessTokenAudiences(client, new Set(requested.names));
     for (const request of manifests.ofKind<RequestAuthenticationSpec>('RequestAuthentication')) {
       const app = request.spec.selector?.matchLabels?.app ?? '';
       const audience = configMapData(manifests, `${app}-config`).OIDC_AUDIENCE;
@@ -406,7 +381,7 @@ describe('identity provider settings agree with the realm file', () => {
   it("lets the web-app log in at the gateway's host with the realm's public client", () => {
     const config = webAppConfig();
     expect(config.keycloakUrl).toBe(keycloak().KC_HTTP_RELATIVE_PATH);
-    expect(config.realm).toBe(realm.realm);
+    expect(config.realm).toBe(realm.name);
     const client = realm.clients.find((candidate) => candidate.clientId === config.clientId);
     expect(client?.redirectUris).toContain(`https://${gatewayHost()}/`);
     expect(client?.webOrigins).toContain(`https://${gatewayHost()}`);

@@ -30,8 +30,23 @@ export function requestedScopes(
   return { valid: true, names: names.filter((name) => name === 'openid' || optional.has(name)) };
 }
 
+/**
+ * The scope oidc-provider keeps for a grant: the scopes asked for (see {@link requestedScopes}),
+ * and `profile email`, its names for the claims an ID token may carry. The `scope` claim Keycloak
+ * writes comes from the realm's scopes instead (see {@link keycloakAccessTokenClaims}).
+ */
+export function grantScope(requested: readonly string[]): string {
+  return [...requested, 'profile', 'email'].join(' ');
+}
+
 /** Keycloak's answer to a `scope` parameter with a scope the client does not have. */
 export const invalidScopeDescription = (scope: string) => `Invalid scopes: ${scope}`;
+
+/** What Keycloak puts into `aud`: the client's audiences and those of the optional scopes asked for. */
+export function accessTokenAudiences(client: RealmClient, scopes: ReadonlySet<string>): string[] {
+  const optional = client.optionalScopes.filter((scope) => scopes.has(scope.name));
+  return [...new Set([...client.audiences, ...optional.flatMap((scope) => scope.audiences)])];
+}
 
 export interface AccessTokenContext {
   user: RealmUser;
@@ -48,10 +63,8 @@ export interface AccessTokenContext {
  * out `realm_access` when the user has no realm role; so do we.
  */
 export function keycloakAccessTokenClaims({ user, client, sid, scopes }: AccessTokenContext) {
+  const audiences = accessTokenAudiences(client, scopes);
   const optional = client.optionalScopes.filter((scope) => scopes.has(scope.name));
-  const audiences = [
-    ...new Set([...client.audiences, ...optional.flatMap((scope) => scope.audiences)]),
-  ];
   const inTokenScope = [...client.defaultScopes, ...optional]
     .filter((scope) => scope.inTokenScope)
     .map((scope) => scope.name);

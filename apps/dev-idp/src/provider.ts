@@ -9,7 +9,9 @@ import Provider, {
   type TokenEndpointGrantContext,
 } from 'oidc-provider';
 import { escapeHtml, page } from './html.ts';
+import { issueIdToken } from './id-token.ts';
 import {
+  grantScope,
   invalidScopeDescription,
   keycloakAccessTokenClaims,
   profileClaims,
@@ -69,6 +71,7 @@ export function createProvider({ realm, issuer, basePath, signingKey }: Provider
   const realmClient = (clientId: string | undefined) =>
     clientId ? clients.get(clientId) : undefined;
   // Every scope a token may carry: the OIDC ones and the optional client scopes of the realm.
+  // oidc-provider leaves out of a token's scopes what its resource server does not list.
   const resourceScope = [
     ...new Set(['openid', 'profile', 'email', ...realm.clients.flatMap(optionalScopeNames)]),
   ].join(' ');
@@ -190,11 +193,11 @@ export function createProvider({ realm, issuer, basePath, signingKey }: Provider
 
   const provider = new Provider(issuer, configuration);
   patchKeycloakCompatibility(provider, realmClient, issuer);
-  provider.registerGrantType(
+  provider.registerGrantType('password', passwordGrant({ realm, realmClient, resourceServer }), [
+    'username',
     'password',
-    passwordGrant({ realm, realmClient, resourceServer, resourceScope }),
-    ['username', 'password', 'scope'],
-  );
+    'scope',
+  ]);
   provider.registerGrantType(
     TOKEN_EXCHANGE_GRANT,
     tokenExchangeGrant({
@@ -207,7 +210,7 @@ export function createProvider({ realm, issuer, basePath, signingKey }: Provider
     }),
     TOKEN_EXCHANGE_PARAMS,
   );
-  provider.use(addDefaultScopes(basePath));
+  provider.use(keycloakAuthorizationScope(basePath, issuer, realmClient));
   provider.use(keycloakClientAuthRefusal(realmClient));
   provider.use(keycloakTokenResponse(realm.ssoSessionIdleTimeout));
   provider.use(keycloakDirectGrantRefusal);
@@ -280,9 +283,8 @@ function passwordGrant(options: {
   realm: Realm;
   realmClient: (clientId: string | undefined) => RealmClient | undefined;
   resourceServer: () => ResourceServer;
-  resourceScope: string;
 }) {
-  const { realm, realmClient, resourceServer, resourceScope } = options;
+  const { realm, realmClient, resourceServer } = options;
   return async (ctx: TokenEndpointGrantContext<PasswordGrantParams>) => {
     const { provider, client, params } = ctx.oidc;
     if (!params.username) throw new errors.InvalidRequest('Missing parameter: username');
@@ -299,11 +301,10 @@ function passwordGrant(options: {
       throw new errors.CustomOIDCProviderError('invalid_grant', 'Invalid user credentials');
 
     const openid = requested.names.includes('openid');
-    // The token's claims follow from these: see keycloakAccessTokenClaims.
-    const scope = [...requested.names, 'profile', 'email'].join(' ');
+    const scope = grantScope(requested.names);
     const grant = new provider.Grant({ accountId: user.id, clientId: client.clientId });
     grant.addOIDCScope(scope);
-    grant.addResourceScope(RESOURCE, resourceScope);
+    grant.addResourceScope(RESOURCE, scope);
     const grantId = await grant.save();
     const sid = newSessionId();
 
@@ -325,14 +326,7 @@ function passwordGrant(options: {
       scope,
       resource: RESOURCE,
     });
-    let idToken: string | undefined;
-    if (openid) {
-      const token = new provider.IdToken({ sub: user.id, ...profileClaims(user) }, { ctx });
-      // IdToken filters claims by this field; the typings do not declare it.
-      Object.assign(token, { scope });
-      token.set('sid', sid);
-      idToken = await token.issue({ use: 'idtoken' });
-    }
+    const idToken = openid ? await issueIdToken(ctx, user, sid, scope) : undefined;
     ctx.body = {
       access_token: await accessToken.save(),
       expires_in: accessToken.expiration,
@@ -345,13 +339,35 @@ function passwordGrant(options: {
 }
 
 /**
- * keycloak-js asks for `openid` only; Keycloak grants the client's default scopes `profile` and
- * `email` anyway, so its ID tokens carry the user's name. Added to the authorization request here.
+ * Keycloak's reading of the authorization request's `scope`. A scope the client does not have
+ * sends the browser back to the app with `invalid_scope`, once client and redirect URI are known
+ * good (otherwise oidc-provider refuses the request as Keycloak does). With `openid`, Keycloak
+ * grants the default scopes `profile` and `email` too, so its ID tokens carry the user's name:
+ * they are added to the request here.
  */
-function addDefaultScopes(basePath: string) {
+function keycloakAuthorizationScope(
+  basePath: string,
+  issuer: string,
+  realmClient: (clientId: string | undefined) => RealmClient | undefined,
+) {
   return async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
-    const { scope } = ctx.query;
+    const { scope, client_id, redirect_uri, state } = ctx.query;
     if (ctx.path === `${OIDC}/auth` && typeof scope === 'string') {
+      const client = realmClient(typeof client_id === 'string' ? client_id : undefined);
+      if (
+        client &&
+        typeof redirect_uri === 'string' &&
+        redirectUriAllowed(client.redirectUris, redirect_uri) &&
+        !requestedScopes(client, scope).valid
+      ) {
+        const back = new URL(redirect_uri);
+        back.searchParams.set('error', 'invalid_scope');
+        back.searchParams.set('error_description', invalidScopeDescription(scope));
+        if (typeof state === 'string') back.searchParams.set('state', state);
+        back.searchParams.set('iss', issuer);
+        ctx.redirect(back.href);
+        return;
+      }
       const scopes = new Set(scope.split(' ').filter(Boolean));
       if (scopes.has('openid')) {
         scopes.add('profile').add('email');

@@ -149,7 +149,18 @@ export function toRealm(json: unknown, overrides: RealmOverrides = {}): Realm {
   const users = file.users.filter((candidate) => candidate.enabled);
   const byId = new Map(users.map((candidate) => [candidate.id, candidate]));
   const scopes = new Map(file.clientScopes.map((scope) => [scope.name, toClientScope(scope)]));
-  const scopesNamed = (names: readonly string[]) => names.flatMap((name) => scopes.get(name) ?? []);
+  // Keycloak's import only warns about a scope it does not know, and the token silently lacks
+  // its claims; here the file is refused.
+  const scopesNamed = (clientId: string, names: readonly string[]) =>
+    names.map((name) => {
+      const found = scopes.get(name);
+      if (!found) {
+        throw new Error(
+          `realm file is not valid: client ${clientId} names client scope ${name}, which the realm does not define`,
+        );
+      }
+      return found;
+    });
 
   return {
     name: file.realm,
@@ -162,9 +173,10 @@ export function toRealm(json: unknown, overrides: RealmOverrides = {}): Realm {
       .map((candidate) =>
         toClient(candidate, overrides.variables ?? {}, {
           defaultScopes: scopesNamed(
+            candidate.clientId,
             candidate.defaultClientScopes ?? file.defaultDefaultClientScopes,
           ),
-          optionalScopes: scopesNamed(candidate.optionalClientScopes),
+          optionalScopes: scopesNamed(candidate.clientId, candidate.optionalClientScopes),
         }),
       )
       .filter((candidate) => candidate.secret !== ''),

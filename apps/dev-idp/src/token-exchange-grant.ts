@@ -1,5 +1,7 @@
 import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import { errors, type ResourceServer, type TokenEndpointGrantContext } from 'oidc-provider';
+import { issueIdToken } from './id-token.ts';
+import { grantScope, invalidScopeDescription, requestedScopes } from './keycloak-claims.ts';
 import type { Realm, RealmClient } from './realm.ts';
 
 /** RFC 8693, section 2.1. */
@@ -11,6 +13,7 @@ type ExchangeParams = {
   subject_token?: string;
   subject_token_type?: string;
   audience?: string;
+  scope?: string;
 };
 
 export interface TokenExchangeGrantOptions {
@@ -83,10 +86,15 @@ export function tokenExchangeGrant(options: TokenExchangeGrantOptions) {
       audience = [params.audience];
     }
 
-    const scope =
-      typeof subject.scope === 'string' && subject.scope.split(' ').includes('openid')
-        ? 'openid profile email'
-        : 'profile email';
+    // The requester's own scopes, and those it asks for: not the subject token's.
+    const requested = requestedScopes(requester, params.scope);
+    if (!requested.valid) {
+      throw new errors.CustomOIDCProviderError(
+        'invalid_scope',
+        invalidScopeDescription(params.scope ?? ''),
+      );
+    }
+    const scope = grantScope(requested.names);
     const grant = new provider.Grant({ accountId: user.id, clientId: client.clientId });
     grant.addOIDCScope(scope);
     grant.addResourceScope(resource, scope);
@@ -101,10 +109,12 @@ export function tokenExchangeGrant(options: TokenExchangeGrantOptions) {
       extra: { [EXCHANGE_AUDIENCE]: audience },
     });
     accessToken.resourceServer = new provider.ResourceServer(resource, resourceServer());
+    const openid = requested.names.includes('openid');
     ctx.body = {
       access_token: await accessToken.save(),
       expires_in: accessToken.expiration,
       token_type: 'Bearer',
+      ...(openid && { id_token: await issueIdToken(ctx, user, subject.sid, scope) }),
       issued_token_type: ACCESS_TOKEN_TYPE,
     };
   };

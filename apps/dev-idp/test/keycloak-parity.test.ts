@@ -347,7 +347,7 @@ describe.each(providers)('%s, compared with Keycloak 26', (name) => {
       expect(claims.auth_time).toBeGreaterThan((claims.iat as number) - 60);
       return claims;
     };
-    // keycloak-js asks for openid only; the ID token still names the user, as Keycloak's does.
+    // keycloak-js asks for no profile scope; the ID token still names the user, as Keycloak's does.
     expect(decodePayload(String(body.id_token))).toMatchObject({
       iss: idp().issuer,
       aud: 'frontend',
@@ -409,6 +409,18 @@ describe.each(providers)('%s, compared with Keycloak 26', (name) => {
     const again = await alice.login.browser.follow(alice.login.authorizeUrl, APP);
     expect(again.url.startsWith(APP)).toBe(true); // still signed in: no login form
   }, 20_000);
+
+  it('sends the browser back with invalid_scope for a scope the client does not have', async () => {
+    const login = await startLogin(idp(), { scope: 'openid nope' });
+    const landed = new URL(login.landedAt);
+    expect(`${landed.origin}${landed.pathname}`).toBe(APP);
+    expect(Object.fromEntries(landed.searchParams)).toEqual({
+      error: 'invalid_scope',
+      error_description: 'Invalid scopes: openid nope',
+      state: new URL(login.authorizeUrl).searchParams.get('state'),
+      iss: idp().issuer,
+    });
+  });
 
   it('requires PKCE with S256', async () => {
     const withoutPkce = { code_challenge: '', code_challenge_method: '' };

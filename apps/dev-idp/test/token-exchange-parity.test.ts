@@ -3,6 +3,7 @@ import {
   accessToken,
   decodePayload,
   developmentIdp,
+  passwordGrant,
   runningKeycloak,
   type IdentityProvider,
 } from '@cns/test-support';
@@ -169,6 +170,54 @@ describe.each(['dev-idp', ...(keycloak ? ['keycloak'] : [])])('token exchange at
     expect(await response.json()).toEqual({
       error: 'unauthorized_client',
       error_description: 'Invalid client or Invalid client credentials',
+    });
+  });
+
+  it("grants web-api's own scopes, not the subject token's, and an ID token only when asked", async () => {
+    // A browser's token carries openid; the exchanged one does not, unless web-api asks for it.
+    const grant = await passwordGrant(idp().tokenUrl, 'alice', 'alice', { scope: 'openid' });
+    const subject = ((await grant.json()) as { access_token: string }).access_token;
+    const plain = await exchange(idp(), { subject_token: subject, audience: 'articles' });
+    const plainBody = (await plain.json()) as Record<string, unknown>;
+    expect(String(plainBody.scope).split(' ').sort()).toEqual([
+      'articles-audience',
+      'email',
+      'profile',
+    ]);
+    expect(plainBody).not.toHaveProperty('id_token');
+
+    const withOpenid = await exchange(idp(), {
+      subject_token: subject,
+      audience: 'articles',
+      scope: 'openid',
+    });
+    expect(withOpenid.status).toBe(200);
+    const body = (await withOpenid.json()) as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual([...EXCHANGE_RESPONSE_MEMBERS, 'id_token'].sort());
+    expect(String(body.scope).split(' ').sort()).toEqual([
+      'articles-audience',
+      'email',
+      'openid',
+      'profile',
+    ]);
+    expect(decodePayload(String(body.id_token))).toMatchObject({
+      aud: 'web-api',
+      sub: decodePayload(subject).sub,
+      preferred_username: 'alice',
+    });
+  });
+
+  it('refuses a scope web-api does not have with invalid_scope', async () => {
+    const subject = await accessToken(idp(), 'alice', 'exchange');
+    const response = await exchange(idp(), {
+      subject_token: subject,
+      audience: 'articles',
+      scope: 'nope',
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: 'invalid_scope',
+      error_description: 'Invalid scopes: nope',
     });
   });
 

@@ -107,6 +107,7 @@ export async function startTestIssuer(): Promise<TestIssuer> {
       return new SignJWT({
         iss: issuer,
         sub: 'eb4123a3-b722-4798-9af5-8957f823657a',
+        // A forward-mode token of the web-app: it names both APIs.
         aud: ['web-api', 'articles'],
         azp: 'frontend',
         typ: 'Bearer',
