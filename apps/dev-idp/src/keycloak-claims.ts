@@ -1,3 +1,4 @@
+import { errors } from 'oidc-provider';
 import type { RealmClient, RealmUser } from './realm.ts';
 
 /** Profile claims as Keycloak's default `profile` and `email` scopes map them. */
@@ -41,6 +42,18 @@ export function grantScope(requested: readonly string[]): string {
 
 /** Keycloak's answer to a `scope` parameter with a scope the client does not have. */
 export const invalidScopeDescription = (scope: string) => `Invalid scopes: ${scope}`;
+
+/**
+ * {@link requestedScopes} for a grant at the token endpoint: the names, or Keycloak's
+ * `invalid_scope` error.
+ */
+export function tokenRequestScopes(client: RealmClient | undefined, scope: string | undefined) {
+  const requested = requestedScopes(client, scope);
+  if (!requested.valid) {
+    throw new errors.CustomOIDCProviderError('invalid_scope', invalidScopeDescription(scope ?? ''));
+  }
+  return requested.names;
+}
 
 /** What Keycloak puts into `aud`: the client's audiences and those of the optional scopes asked for. */
 export function accessTokenAudiences(client: RealmClient, scopes: ReadonlySet<string>): string[] {

@@ -16,6 +16,7 @@ import {
   keycloakAccessTokenClaims,
   profileClaims,
   requestedScopes,
+  tokenRequestScopes,
 } from './keycloak-claims.ts';
 import type { Realm, RealmClient } from './realm.ts';
 import { allowedOrigins, redirectUriAllowed } from './redirect-uris.ts';
@@ -288,20 +289,14 @@ function passwordGrant(options: {
   return async (ctx: TokenEndpointGrantContext<PasswordGrantParams>) => {
     const { provider, client, params } = ctx.oidc;
     if (!params.username) throw new errors.InvalidRequest('Missing parameter: username');
-    const requested = requestedScopes(realmClient(client.clientId), params.scope);
-    if (!requested.valid) {
-      throw new errors.CustomOIDCProviderError(
-        'invalid_scope',
-        invalidScopeDescription(params.scope ?? ''),
-      );
-    }
+    const requested = tokenRequestScopes(realmClient(client.clientId), params.scope);
     // Keycloak answers a missing password like a wrong one.
     const user = params.password ? realm.authenticate(params.username, params.password) : undefined;
     if (!user)
       throw new errors.CustomOIDCProviderError('invalid_grant', 'Invalid user credentials');
 
-    const openid = requested.names.includes('openid');
-    const scope = grantScope(requested.names);
+    const openid = requested.includes('openid');
+    const scope = grantScope(requested);
     const grant = new provider.Grant({ accountId: user.id, clientId: client.clientId });
     grant.addOIDCScope(scope);
     grant.addResourceScope(RESOURCE, scope);

@@ -1,7 +1,7 @@
 import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import { errors, type ResourceServer, type TokenEndpointGrantContext } from 'oidc-provider';
 import { issueIdToken } from './id-token.ts';
-import { grantScope, invalidScopeDescription, requestedScopes } from './keycloak-claims.ts';
+import { grantScope, tokenRequestScopes } from './keycloak-claims.ts';
 import type { Realm, RealmClient } from './realm.ts';
 
 /** RFC 8693, section 2.1. */
@@ -87,14 +87,8 @@ export function tokenExchangeGrant(options: TokenExchangeGrantOptions) {
     }
 
     // The requester's own scopes, and those it asks for: not the subject token's.
-    const requested = requestedScopes(requester, params.scope);
-    if (!requested.valid) {
-      throw new errors.CustomOIDCProviderError(
-        'invalid_scope',
-        invalidScopeDescription(params.scope ?? ''),
-      );
-    }
-    const scope = grantScope(requested.names);
+    const requested = tokenRequestScopes(requester, params.scope);
+    const scope = grantScope(requested);
     const grant = new provider.Grant({ accountId: user.id, clientId: client.clientId });
     grant.addOIDCScope(scope);
     grant.addResourceScope(resource, scope);
@@ -109,7 +103,7 @@ export function tokenExchangeGrant(options: TokenExchangeGrantOptions) {
       extra: { [EXCHANGE_AUDIENCE]: audience },
     });
     accessToken.resourceServer = new provider.ResourceServer(resource, resourceServer());
-    const openid = requested.names.includes('openid');
+    const openid = requested.includes('openid');
     ctx.body = {
       access_token: await accessToken.save(),
       expires_in: accessToken.expiration,
